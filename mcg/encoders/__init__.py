@@ -1,0 +1,7 @@
+"""Video and text encoders (the paper's joint unimodal model)."""
+from .base import BaseTextEncoder, BaseVideoEncoder
+from .bert_text import BertTextEncoder
+from .timesformer import DividedSpaceTimeBlock, TimeSformerEncoder
+
+__all__ = ['BaseTextEncoder', 'BaseVideoEncoder', 'BertTextEncoder',
+           'DividedSpaceTimeBlock', 'TimeSformerEncoder']

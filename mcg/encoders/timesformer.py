@@ -1,0 +1,182 @@
+"""TimeSformer video encoder with divided space-time attention.
+
+Built from timm's ViT layers (``Attention``, ``Mlp``, ``PatchEmbed``), so the
+spatial part keeps timm's parameter names and a timm ViT checkpoint loads
+directly (see :mod:`mcg.encoders.weight_init`); attention runs through
+``scaled_dot_product_attention``. Tokens are laid out time-major:
+index ``1 + t * N + n`` holds patch ``n`` of frame ``t``.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from einops import rearrange
+from timm.layers import Attention, DropPath, Mlp, PatchEmbed, trunc_normal_
+from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
+
+from mcg.registry import MODELS
+from .base import BaseVideoEncoder
+
+
+class DividedSpaceTimeBlock(nn.Module):
+    """Temporal attention, then spatial attention with the CLS token, then MLP.
+
+    Temporal attention excludes CLS; its output goes through ``temporal_fc``
+    (zero-initialised, so a fresh block equals a ViT block per frame).
+    Spatial attention runs per frame with a copy of CLS prepended; the per-frame
+    CLS outputs are averaged back into one CLS.
+
+    Args:
+        dim: Token width.
+        num_heads: Attention heads.
+        mlp_ratio: MLP hidden width ratio.
+        drop: Projection/MLP dropout.
+        attn_drop: Attention dropout.
+        drop_path: Stochastic-depth rate.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0,
+                 drop: float = 0.0, attn_drop: float = 0.0,
+                 drop_path: float = 0.0) -> None:
+        super().__init__()
+        self.temporal_norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.temporal_attn = Attention(dim, num_heads, qkv_bias=True,
+                                       attn_drop=attn_drop, proj_drop=drop)
+        self.temporal_fc = nn.Linear(dim, dim)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, num_heads, qkv_bias=True,
+                              attn_drop=attn_drop, proj_drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
+
+    def forward(self, x: Tensor, num_frames: int) -> Tensor:
+        b, length, d = x.shape
+        n = (length - 1) // num_frames
+        cls, patches = x[:, :1], x[:, 1:]
+        # Temporal attention over T for each patch position.
+        xt = rearrange(patches, 'b (t n) d -> (b n) t d', t=num_frames)
+        res = self.temporal_attn(self.temporal_norm1(xt))
+        res = rearrange(res, '(b n) t d -> b (t n) d', b=b)
+        patches = patches + self.drop_path(self.temporal_fc(res))
+        # Spatial attention within each frame, CLS copied into every frame.
+        xs = rearrange(patches, 'b (t n) d -> (b t) n d', t=num_frames)
+        xs = torch.cat([cls.repeat_interleave(num_frames, 0), xs], dim=1)
+        res = self.drop_path(self.attn(self.norm1(xs)))
+        res_cls = res[:, 0].view(b, num_frames, d).mean(1, keepdim=True)
+        res_patches = rearrange(res[:, 1:], '(b t) n d -> b (t n) d', b=b)
+        x = torch.cat([cls, patches], 1) + torch.cat([res_cls, res_patches], 1)
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+@MODELS.register_module()
+class TimeSformerEncoder(BaseVideoEncoder):
+    """TimeSformer (divided space-time) video encoder, the paper's IVM.
+
+    Args:
+        img_size: Input resolution.
+        patch_size: Patch size.
+        num_frames: Frames per clip (size of the time embedding; other counts
+            are interpolated at run time).
+        embed_dims: Token width (768 for ViT-B).
+        depth: Number of blocks.
+        num_heads: Attention heads.
+        mlp_ratio: MLP ratio.
+        drop_rate: Dropout after embeddings and in blocks.
+        attn_drop_rate: Attention dropout.
+        drop_path_rate: Stochastic depth, linearly increasing over blocks.
+        output: ``'all'`` returns CLS + all T*N patch tokens; ``'mean'``
+            returns CLS + time-averaged patch tokens (the official layout).
+        gradient_checkpointing: Recompute each block in backward.
+        pretrained: timm ViT checkpoint (model name or path), loaded by
+            :meth:`init_weights`; None for random init.
+        init_cfg: MMEngine init config.
+    """
+
+    def __init__(self, img_size: int = 224, patch_size: int = 16,
+                 num_frames: int = 8, embed_dims: int = 768, depth: int = 12,
+                 num_heads: int = 12, mlp_ratio: float = 4.0,
+                 drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
+                 drop_path_rate: float = 0.1, output: str = 'all',
+                 gradient_checkpointing: bool = False,
+                 pretrained: Optional[str] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if output not in ('all', 'mean'):
+            raise ValueError(f"output must be 'all' or 'mean', got {output!r}")
+        self.embed_dims = embed_dims
+        self.num_frames = num_frames
+        self.output = output
+        self.gradient_checkpointing = gradient_checkpointing
+        self.pretrained = pretrained
+        self.patch_embed = PatchEmbed(img_size, patch_size, 3, embed_dims)
+        num_patches = self.patch_embed.num_patches
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1,
+                                                  embed_dims))
+        self.time_embed = nn.Parameter(torch.zeros(1, num_frames, embed_dims))
+        self.pos_drop = nn.Dropout(drop_rate)
+        rates = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.blocks = nn.ModuleList([
+            DividedSpaceTimeBlock(embed_dims, num_heads, mlp_ratio, drop_rate,
+                                  attn_drop_rate, rate) for rate in rates
+        ])
+        self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
+        self._init_random()
+
+    def _init_random(self) -> None:
+        trunc_normal_(self.pos_embed, std=0.02)
+        trunc_normal_(self.cls_token, std=0.02)
+        self.apply(self._init_linear)
+        for block in self.blocks:
+            # Zero temporal_fc: a fresh block acts as a per-frame ViT block.
+            nn.init.zeros_(block.temporal_fc.weight)
+            nn.init.zeros_(block.temporal_fc.bias)
+
+    @staticmethod
+    def _init_linear(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            trunc_normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def init_weights(self) -> None:
+        """Load the ImageNet ViT weights named by ``pretrained`` (if any)."""
+        super().init_weights()
+        if self.pretrained:
+            from .weight_init import load_timm_vit
+            load_timm_vit(self, self.pretrained)
+
+    def embed(self, video: Tensor) -> Tensor:
+        """Patch, position and time embeddings: (B,T,C,H,W) -> (B,1+T*N,D)."""
+        b, t = video.shape[:2]
+        x = self.patch_embed(video.flatten(0, 1))           # (B*T, N, D)
+        x = x + self.pos_embed[:, 1:]
+        x = rearrange(x, '(b t) n d -> b t n d', b=b)
+        time_embed = self.time_embed
+        if t != time_embed.shape[1]:
+            time_embed = nn.functional.interpolate(
+                time_embed.transpose(1, 2), size=t, mode='nearest'
+            ).transpose(1, 2)
+        x = (x + time_embed[:, :, None]).flatten(1, 2)
+        cls = (self.cls_token + self.pos_embed[:, :1]).expand(b, -1, -1)
+        return self.pos_drop(torch.cat([cls, x], dim=1))
+
+    def forward(self, video: Tensor) -> Tensor:
+        t = video.shape[1]
+        x = self.embed(video)
+        for block in self.blocks:
+            if self.gradient_checkpointing and self.training:
+                x = checkpoint(block, x, t, use_reentrant=False)
+            else:
+                x = block(x, t)
+        x = self.norm(x)
+        if self.output == 'mean':
+            patches = rearrange(x[:, 1:], 'b (t n) d -> b t n d', t=t)
+            x = torch.cat([x[:, :1], patches.mean(1)], dim=1)
+        return x

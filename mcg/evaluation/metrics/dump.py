@@ -1,0 +1,49 @@
+"""Write every prediction to a JSON file (``tools/test.py --dump``)."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Sequence
+
+from mmengine.evaluator import BaseMetric
+
+from mcg.registry import METRICS
+from .anetqa_metric import dedupe
+
+
+@METRICS.register_module()
+class DumpVideoQAPredictions(BaseMetric):
+    """Dump ``question_id, question, prediction, answer, type`` per question.
+
+    Args:
+        out_file: Output ``.json`` path (a list of records).
+        collect_device: ``'cpu'`` or ``'gpu'``.
+    """
+
+    default_prefix = 'dump'
+
+    def __init__(self, out_file: str, collect_device: str = 'cpu') -> None:
+        super().__init__(collect_device=collect_device)
+        if not out_file.endswith('.json'):
+            raise ValueError(f'--dump expects a .json file, got {out_file}')
+        self.out_file = out_file
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        from itertools import groupby
+        for _, group in groupby(
+                data_samples,
+                key=lambda s: s.get('sample_idx', s['question_id'])):
+            self.results.append([
+                dict(question_id=s['question_id'], question=s['question'],
+                     prediction=s.get('pred_answer'),
+                     answer=s.get('gt_answer'), type=s.get('answer_type'),
+                     video_id=s.get('video_id')) for s in group
+            ])
+
+    def compute_metrics(self, results: List[List[dict]]) -> Dict[str, float]:
+        records = dedupe(r for item in results for r in item)
+        folder = os.path.dirname(os.path.abspath(self.out_file))
+        os.makedirs(folder, exist_ok=True)
+        with open(self.out_file, 'w', encoding='utf-8') as f:
+            json.dump(records, f, indent=1)
+        return {}

@@ -1,0 +1,93 @@
+"""The paper's cross-modal fusor: self-attention, cross-attention, FFN."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from mcg.models.transformer_block import (Memory, TransformerBlock,
+                                          bert_layer_key_map, padding_mask)
+from mcg.registry import MODELS
+from mcg.utils.pretrained import load_hf_state_dict, optional
+from .base import BaseFusor
+
+
+def load_bert_layers(module: nn.Module, pretrained: str,
+                     layers: Sequence[int], config_key: str) -> None:
+    """Copy HF BERT layers ``layers`` into ``module.blocks`` (in order).
+
+    Cross-attention parameters are left to their fresh init.
+    """
+    sd = load_hf_state_dict(pretrained, 'BERT layer weights', config_key)
+    mapped = {}
+    for i, layer in enumerate(layers):
+        for src, dst in bert_layer_key_map(f'encoder.layer.{layer}.',
+                                           f'blocks.{i}.').items():
+            mapped[dst] = sd[src]
+    missing, unexpected = module.load_state_dict(mapped, strict=False)
+    assert not unexpected, unexpected
+
+
+@MODELS.register_module()
+class CrossAttentionFusor(BaseFusor):
+    """Stacked SA + CA + FFN blocks with a learnable ``[FUS]`` token.
+
+    Args:
+        embed_dims: Width of the question states (and of the output).
+        video_dims: Width of the video tokens (cross-attention keys/values).
+        num_layers: Number of blocks (6 in the paper).
+        num_heads: Attention heads.
+        ffn_dims: Feed-forward width.
+        dropout: Hidden and attention dropout.
+        pretrained: BERT checkpoint whose layers initialise the blocks
+            (``'bert-base-uncased'``, layers 6-11 in the paper); None = random.
+        pretrained_layers: Which BERT layers to copy, one per block.
+        init_cfg: MMEngine init config.
+    """
+
+    def __init__(self, embed_dims: int = 768, video_dims: int = 768,
+                 num_layers: int = 6, num_heads: int = 12,
+                 ffn_dims: int = 3072, dropout: float = 0.1,
+                 pretrained: Optional[str] = None,
+                 pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.embed_dims = embed_dims
+        self.fus_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        nn.init.normal_(self.fus_token, std=0.02)
+        self.blocks = nn.ModuleList([
+            TransformerBlock(embed_dims, num_heads, ffn_dims, video_dims,
+                             dropout, dropout) for _ in range(num_layers)
+        ])
+        self.apply(_init_bert_style)
+        self.pretrained = optional(pretrained)
+        self.pretrained_layers = list(pretrained_layers)[:num_layers]
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.pretrained:
+            load_bert_layers(self, self.pretrained, self.pretrained_layers,
+                             'model.fusor.pretrained')
+
+    def forward(self, text: Tensor, text_mask: Tensor, video: Memory,
+                video_mask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        b = text.shape[0]
+        x = torch.cat([self.fus_token.expand(b, -1, -1).to(text.dtype), text],
+                      dim=1)
+        mask = torch.cat([text_mask.new_ones(b, 1), text_mask], dim=1)
+        attn_mask, mem_mask = padding_mask(mask), padding_mask(video_mask)
+        for block in self.blocks:
+            x = block(x, attn_mask, video, mem_mask)
+        return x, mask
+
+
+def _init_bert_style(m: nn.Module) -> None:
+    """BERT's init: N(0, 0.02) weights, zero biases, unit LayerNorm."""
+    if isinstance(m, nn.Linear):
+        nn.init.normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.LayerNorm):
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)

@@ -1,0 +1,32 @@
+"""Role base class of mcg's training objectives."""
+from __future__ import annotations
+
+from typing import Dict
+
+from mmengine.model import BaseModule
+from torch import Tensor
+
+
+class BaseMCGLoss(BaseModule):
+    """A weighted term of the training objective (Eq. 11 of the paper).
+
+    Losses read what they need from the ``outputs`` dict the model collects
+    (encoder states, head outputs, ...), so a loss is switched off by setting
+    its ``weight`` to 0 in the config's ``model.losses`` dict, and a new loss
+    plugs in without touching the model.
+
+    Args:
+        weight: Multiplier of the term; 0 skips its computation entirely.
+        init_cfg: MMEngine init config.
+    """
+
+    #: ``outputs`` keys this loss reads; the model checks they exist.
+    requires: tuple = ()
+
+    def __init__(self, weight: float = 1.0, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.weight = float(weight)
+
+    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
+        """Return the unweighted scalar loss."""
+        raise NotImplementedError

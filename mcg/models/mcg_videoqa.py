@@ -1,0 +1,164 @@
+"""The assembled MCG model for video question answering."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor, nn
+
+from mcg.models.transformer_block import MemoryPart
+from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
+                          build_loss, build_text_encoder, build_video_encoder)
+
+ConfigType = Union[dict, nn.Module]
+
+
+@MODELS.register_module()
+class MCGVideoQA(BaseModel):
+    """MCG: joint unimodal encoders, cross-modal fusor, answer head, losses.
+
+    Each question is encoded by the text encoder, fused with the tokens of its
+    video, and answered by the head. Questions about the same video share one
+    video-encoder pass: the batch holds one clip per video and each data
+    sample's ``video_index`` points at its clip.
+
+    Args:
+        video_encoder: Config of a :class:`BaseVideoEncoder` (the IVM).
+        text_encoder: Config of a :class:`BaseTextEncoder` (the IQM).
+        fusor: Config of a :class:`BaseFusor` (the CFor).
+        head: Config of a :class:`BaseAnswerHead` (generator or classifier).
+        tokenizer: Config of a tokenizer in the ``TOKENIZERS`` registry.
+        losses: Dict of name -> loss config; each loss is logged as
+            ``loss_<name>`` and a weight of 0 switches it off.
+        data_preprocessor: Config of the data preprocessor.
+        max_question_len: Question tokens kept, ``[CLS]``/``[SEP]`` included.
+        generator_memory: What the head cross-attends to: ``'fusor'`` (the
+            fused states) or ``'fusor+video'`` (fused states followed by the
+            video tokens; needs equal widths).
+        init_cfg: MMEngine init config.
+    """
+
+    def __init__(self, video_encoder: ConfigType, text_encoder: ConfigType,
+                 fusor: ConfigType, head: ConfigType, tokenizer: dict,
+                 losses: Optional[Dict[str, dict]] = None,
+                 data_preprocessor: Optional[ConfigType] = None,
+                 max_question_len: int = 40,
+                 generator_memory: str = 'fusor+video',
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='VideoQADataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        if generator_memory not in ('fusor', 'fusor+video'):
+            raise ValueError("generator_memory must be 'fusor' or "
+                             f"'fusor+video', got {generator_memory!r}")
+        self.tokenizer = TOKENIZERS.build(tokenizer)
+        self.video_encoder = build_video_encoder(video_encoder)
+        self.text_encoder = build_text_encoder(text_encoder)
+        self.fusor = build_fusor(fusor)
+        self.head = build_head(head)
+        self.head.bind(self.tokenizer, self.text_encoder)
+        self.losses = nn.ModuleDict({
+            name: build_loss(cfg) for name, cfg in (losses or {}).items()
+            if cfg is not None
+        })
+        self.max_question_len = max_question_len
+        self.generator_memory = generator_memory
+        if (generator_memory == 'fusor+video'
+                and self.fusor.embed_dims != self.video_encoder.embed_dims):
+            raise ValueError(
+                "generator_memory='fusor+video' needs the fusor width "
+                f'({self.fusor.embed_dims}) to equal the video width '
+                f'({self.video_encoder.embed_dims}); use \'fusor\' instead.')
+
+    # -- encoding ---------------------------------------------------------------
+    def tokenize_questions(self, questions: Sequence[str],
+                           device: torch.device) -> Dict[str, Tensor]:
+        """Tokenise questions as ``[CLS] q [SEP]``, padded to the longest."""
+        if any(not q or not q.strip() for q in questions):
+            raise ValueError('empty question in the batch')
+        tok = self.tokenizer(list(questions), padding='longest',
+                             truncation=True, max_length=self.max_question_len,
+                             return_tensors='pt')
+        return {k: tok[k].to(device) for k in ('input_ids', 'attention_mask')}
+
+    def extract_feat(self, video: Tensor, data_samples: Sequence
+                     ) -> Dict[str, Tensor]:
+        """Encode videos once and questions, then fuse each question.
+
+        Args:
+            video: (V, T, C, H, W) normalised clips, one per distinct video.
+            data_samples: One sample per question, with ``video_index``.
+
+        Returns:
+            Dict with ``video_clips`` (one row per video), ``video_index``
+            (clip row of each question), ``text``, ``text_mask``, ``fused``,
+            ``fused_mask``, and the head's cross-attention ``memory`` (a list
+            of :class:`MemoryPart`) with its ``memory_mask``.
+        """
+        clips = self.video_encoder(video)
+        index = torch.as_tensor(
+            [s.metainfo.get('video_index', i)
+             for i, s in enumerate(data_samples)], device=clips.device)
+        shared_video = MemoryPart(clips, index)
+        tok = self.tokenize_questions([s.question for s in data_samples],
+                                      clips.device)
+        text = self.text_encoder(tok['input_ids'], tok['attention_mask'])
+        fused, fused_mask = self.fusor(text, tok['attention_mask'],
+                                       [shared_video])
+        memory, memory_mask = [MemoryPart(fused)], fused_mask
+        if self.generator_memory == 'fusor+video':
+            memory.append(shared_video)
+            memory_mask = torch.cat(
+                [fused_mask, fused_mask.new_ones(len(index), clips.shape[1])],
+                dim=1)
+        return dict(video_clips=clips, video_index=index, text=text,
+                    text_mask=tok['attention_mask'], fused=fused,
+                    fused_mask=fused_mask, memory=memory,
+                    memory_mask=memory_mask)
+
+    # -- MMEngine contract ------------------------------------------------------
+    def forward(self, inputs: Tensor, data_samples: Optional[List] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs, data_samples)['fused']
+        raise ValueError(f'Invalid mode {mode!r}')
+
+    def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """Weighted losses (``loss_<name>``) and diagnostics (``acc_*``)."""
+        outputs = self.extract_feat(inputs, data_samples)
+        outputs.update(self.head.loss_inputs(outputs['memory'],
+                                             outputs['memory_mask'],
+                                             data_samples))
+        results = {k: v for k, v in outputs.items() if k.startswith('acc_')}
+        for name, loss in self.losses.items():
+            if loss.weight == 0:
+                continue
+            missing = [k for k in loss.requires if k not in outputs]
+            if missing:
+                raise KeyError(
+                    f'loss {name!r} ({type(loss).__name__}) needs {missing}, '
+                    f'which the configured head {type(self.head).__name__} '
+                    'does not produce')
+            results[f'loss_{name}'] = loss.weight * loss(outputs)
+        if not any(k.startswith('loss_') for k in results):
+            raise RuntimeError('no active loss: every loss in model.losses '
+                               'has weight 0 or the dict is empty')
+        return results
+
+    @torch.no_grad()
+    def predict(self, inputs: Tensor, data_samples: List) -> List:
+        """Fill ``pred_answer`` of each data sample."""
+        outputs = self.extract_feat(inputs, data_samples)
+        answers = self.head.predict(outputs['memory'], outputs['memory_mask'],
+                                    data_samples)
+        for sample, answer in zip(data_samples, answers):
+            sample.pred_answer = answer
+        return data_samples

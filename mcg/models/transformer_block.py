@@ -1,0 +1,213 @@
+"""BERT-layout transformer block with optional cross-attention, on SDPA.
+
+The fusor (bidirectional self-attention + cross-attention) and the answer
+generator (causal self-attention + cross-attention) both start from BERT-base
+layers 6-11. ``transformers.BertLayer`` refuses cross-attention unless it is a
+causal decoder, and its cache/mask plumbing changes between major versions,
+so mcg keeps this one small block with BERT's parameter layout (post-norm,
+``query/key/value``, ``output.dense``, ``LayerNorm``). BERT layer weights map
+onto it by :func:`bert_layer_key_map`; cross-attention is new.
+"""
+from __future__ import annotations
+
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+KVCache = Dict[str, Tensor]
+
+
+class MemoryPart(NamedTuple):
+    """A piece of cross-attention memory, optionally shared between rows.
+
+    ``states`` has one row per distinct source (e.g. one per video) and
+    ``index`` maps each batch row to its source row. Keys and values are
+    projected once per source row and then gathered, so ten questions about
+    one video pay for one projection of its tokens.
+    """
+
+    states: Tensor
+    index: Optional[Tensor] = None
+
+
+Memory = Union[Tensor, Sequence[MemoryPart]]
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with BERT's projection names.
+
+    Args:
+        embed_dims: Width of the queries and of the output.
+        num_heads: Number of heads.
+        kv_dims: Width of keys/values input (memory width for cross-attention).
+        dropout: Attention-probability dropout.
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int,
+                 kv_dims: Optional[int] = None, dropout: float = 0.0) -> None:
+        super().__init__()
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims {embed_dims} is not divisible by '
+                             f'num_heads {num_heads}')
+        kv_dims = kv_dims or embed_dims
+        self.num_heads = num_heads
+        self.query = nn.Linear(embed_dims, embed_dims)
+        self.key = nn.Linear(kv_dims, embed_dims)
+        self.value = nn.Linear(kv_dims, embed_dims)
+        self.dropout = dropout
+
+    def _split(self, x: Tensor) -> Tensor:
+        b, n, _ = x.shape
+        return x.view(b, n, self.num_heads, -1).transpose(1, 2)
+
+    def project_kv(self, memory: Memory) -> Tuple[Tensor, Tensor]:
+        """Project keys and values of a tensor or of shared memory parts."""
+        if isinstance(memory, Tensor):
+            return self._split(self.key(memory)), self._split(self.value(memory))
+        keys, values = [], []
+        for part in memory:
+            k = self._split(self.key(part.states))
+            v = self._split(self.value(part.states))
+            if part.index is not None:
+                k, v = k.index_select(0, part.index), v.index_select(
+                    0, part.index)
+            keys.append(k)
+            values.append(v)
+        return torch.cat(keys, 2), torch.cat(values, 2)
+
+    def forward(self, x: Tensor, kv: Tuple[Tensor, Tensor],
+                mask: Optional[Tensor] = None,
+                is_causal: bool = False) -> Tensor:
+        """Attend from ``x`` to pre-projected keys and values.
+
+        Args:
+            x: Queries, (B, Lq, D).
+            kv: Keys and values, each (B, H, Lk, D/H).
+            mask: Boolean (B, 1, Lq or 1, Lk) mask, True where allowed.
+            is_causal: Apply a causal mask (no ``mask`` allowed with it).
+
+        Returns:
+            (B, Lq, D) context.
+        """
+        q = self._split(self.query(x))
+        out = F.scaled_dot_product_attention(
+            q, kv[0], kv[1], attn_mask=mask,
+            dropout_p=self.dropout if self.training else 0.0,
+            is_causal=is_causal)
+        return out.transpose(1, 2).flatten(2)
+
+
+class ResidualNorm(nn.Module):
+    """BERT's ``output`` sub-layer: dense, dropout, add, LayerNorm."""
+
+    def __init__(self, in_dims: int, embed_dims: int, dropout: float,
+                 eps: float) -> None:
+        super().__init__()
+        self.dense = nn.Linear(in_dims, embed_dims)
+        self.dropout = nn.Dropout(dropout)
+        self.LayerNorm = nn.LayerNorm(embed_dims, eps=eps)
+
+    def forward(self, x: Tensor, residual: Tensor) -> Tensor:
+        return self.LayerNorm(self.dropout(self.dense(x)) + residual)
+
+
+class TransformerBlock(nn.Module):
+    """Self-attention, optional cross-attention, feed-forward (post-norm).
+
+    Args:
+        embed_dims: Hidden width.
+        num_heads: Attention heads.
+        ffn_dims: Feed-forward width.
+        memory_dims: Width of the cross-attended memory; None disables
+            cross-attention.
+        dropout: Hidden dropout.
+        attn_dropout: Attention-probability dropout.
+        eps: LayerNorm epsilon (BERT uses 1e-12).
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int, ffn_dims: int,
+                 memory_dims: Optional[int] = None, dropout: float = 0.1,
+                 attn_dropout: float = 0.1, eps: float = 1e-12) -> None:
+        super().__init__()
+        self.self_attn = MultiHeadAttention(embed_dims, num_heads,
+                                            dropout=attn_dropout)
+        self.self_out = ResidualNorm(embed_dims, embed_dims, dropout, eps)
+        self.has_cross = memory_dims is not None
+        if self.has_cross:
+            self.cross_attn = MultiHeadAttention(embed_dims, num_heads,
+                                                 memory_dims, attn_dropout)
+            self.cross_out = ResidualNorm(embed_dims, embed_dims, dropout, eps)
+        self.intermediate = nn.Linear(embed_dims, ffn_dims)
+        self.output = ResidualNorm(ffn_dims, embed_dims, dropout, eps)
+
+    def forward(self, x: Tensor, mask: Optional[Tensor] = None,
+                memory: Optional[Memory] = None,
+                memory_mask: Optional[Tensor] = None, is_causal: bool = False,
+                cache: Optional[KVCache] = None) -> Tensor:
+        """Run the block.
+
+        Args:
+            x: (B, L, D) hidden states.
+            mask: Boolean self-attention mask (B, 1, 1 or L, L), True = keep.
+            memory: (B, M, Dm) cross-attended states, or a list of
+                :class:`MemoryPart` concatenated along M.
+            memory_mask: Boolean (B, 1, 1, M) mask over memory.
+            is_causal: Causal self-attention (generator training).
+            cache: Decoding cache, updated in place: ``self_k/self_v`` grow by
+                the new positions, ``cross_k/cross_v`` are computed once.
+
+        Returns:
+            (B, L, D) hidden states.
+        """
+        kv = self.self_attn.project_kv(x)
+        if cache is not None:
+            if 'self_k' in cache:
+                kv = (torch.cat([cache['self_k'], kv[0]], 2),
+                      torch.cat([cache['self_v'], kv[1]], 2))
+            cache['self_k'], cache['self_v'] = kv
+            # With a cache the new queries are the latest positions, so every
+            # cached key is in the past: no causal mask is needed.
+            is_causal = is_causal and x.shape[1] > 1
+        x = self.self_out(self.self_attn(x, kv, mask, is_causal), x)
+        if self.has_cross and memory is not None:
+            if cache is not None and 'cross_k' in cache:
+                mem_kv = (cache['cross_k'], cache['cross_v'])
+            else:
+                mem_kv = self.cross_attn.project_kv(memory)
+                if cache is not None:
+                    cache['cross_k'], cache['cross_v'] = mem_kv
+            x = self.cross_out(self.cross_attn(x, mem_kv, memory_mask), x)
+        return self.output(F.gelu(self.intermediate(x)), x)
+
+
+def padding_mask(mask: Optional[Tensor]) -> Optional[Tensor]:
+    """(B, L) {0,1} key mask -> boolean (B, 1, 1, L) SDPA mask (or None)."""
+    if mask is None or bool(mask.all()):
+        return None
+    return mask.bool()[:, None, None, :]
+
+
+def bert_layer_key_map(src_prefix: str, dst_prefix: str) -> Dict[str, str]:
+    """Map one HF BERT layer's parameter names onto a :class:`TransformerBlock`.
+
+    Args:
+        src_prefix: e.g. ``'encoder.layer.6.'`` (HF BertModel layout).
+        dst_prefix: e.g. ``'blocks.0.'``.
+
+    Returns:
+        Dict from source key to destination key (weights and biases).
+    """
+    pairs = {
+        'attention.self.query': 'self_attn.query',
+        'attention.self.key': 'self_attn.key',
+        'attention.self.value': 'self_attn.value',
+        'attention.output.dense': 'self_out.dense',
+        'attention.output.LayerNorm': 'self_out.LayerNorm',
+        'intermediate.dense': 'intermediate',
+        'output.dense': 'output.dense',
+        'output.LayerNorm': 'output.LayerNorm',
+    }
+    return {f'{src_prefix}{s}.{p}': f'{dst_prefix}{d}.{p}'
+            for s, d in pairs.items() for p in ('weight', 'bias')}

@@ -1,0 +1,71 @@
+"""Evaluate a checkpoint and print the per-type table.
+
+Example:
+    python tools/test.py configs/shapesqa/mcg_tiny_shapesqa.py \
+        work_dirs/mcg_tiny_shapesqa/epoch_12.pth --dump preds.json
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test an mcg model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument('--dump', help='write the predictions to this .json '
+                        '(question id, question, prediction, answer, type)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mcg import register_all_modules
+    from mcg.engine import USER_ERRORS, check_datasets, trust_directory
+    from mcg.engine.launch import build_runner
+
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        print(f'mcg: checkpoint {args.checkpoint} not found', file=sys.stderr)
+        return 2
+    # The user named this checkpoint explicitly on the command line.
+    trust_directory(osp.dirname(osp.abspath(args.checkpoint)))
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.dump:
+        evaluators = cfg.test_evaluator
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        cfg.test_evaluator = list(evaluators) + [
+            dict(type='DumpVideoQAPredictions', out_file=args.dump)]
+    try:
+        check_datasets(cfg, ('test_dataloader', ))
+        runner = build_runner(cfg)
+        runner.test()
+    except USER_ERRORS as exc:
+        print(f'\nmcg: cannot test {args.config}:\n  {exc}\n', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
 data_root = 'data/shapesqa'
-max_epochs = 12
+max_epochs = 15
 lr = 5e-4
 
 model = dict(

@@ -20,7 +20,7 @@ test_pipeline = [
     dict(type='PackVideoQAInputs'),
 ]
 train_dataloader = dict(
-    batch_size=16, num_workers=1, persistent_workers=True,
+    batch_size=16, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='mcg.videoqa_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',

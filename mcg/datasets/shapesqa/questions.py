@@ -112,7 +112,8 @@ def make_questions(scene: dict[str, Any], rng: np.random.Generator) -> list[tupl
 
     if rng.random() < 0.5:
         # Half movers, half static objects: 'yes' stays at 50 %.
-        x = p if rng.random() < 0.5 else _pick(rng, roles['S'] + roles['E'] + roles['L'] + roles['D'])
+        static = roles['S'] + roles['E'] + roles['L'] + roles['D']
+        x = p if rng.random() < 0.5 else _pick(rng, static)
         qa.append((f"does the {x['name']} move", 'yes' if x is p else 'no'))
     else:
         x = _pick(rng, roles['E'] + roles['L'])

@@ -1,0 +1,84 @@
+"""Shared fixtures: a tiny ShapesQA dataset and tiny configs."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(REPO, 'configs/shapesqa/mcg_tiny_shapesqa.py')
+sys.path.insert(0, REPO)
+
+
+def micro_model_options(data_root: str) -> dict:
+    """cfg-options turning the demo config into a seconds-fast test config."""
+    return {
+        'model.video_encoder.embed_dims': 32,
+        'model.video_encoder.depth': 1,
+        'model.video_encoder.num_heads': 2,
+        'model.text_encoder.config.hidden_size': 32,
+        'model.text_encoder.config.num_hidden_layers': 1,
+        'model.text_encoder.config.num_attention_heads': 2,
+        'model.text_encoder.config.intermediate_size': 64,
+        'model.fusor.embed_dims': 32,
+        'model.fusor.video_dims': 32,
+        'model.fusor.num_layers': 1,
+        'model.fusor.num_heads': 2,
+        'model.fusor.ffn_dims': 64,
+        'model.head.embed_dims': 32,
+        'model.head.memory_dims': 32,
+        'model.head.num_layers': 1,
+        'model.head.num_heads': 2,
+        'model.head.ffn_dims': 64,
+        'model.head.output_vocab': osp.join(data_root, 'train_a.json'),
+        'train_dataloader.dataset.data_root': data_root,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+        'train_dataloader.batch_size': 3,
+        'val_dataloader.batch_size': 2,
+        'test_dataloader.batch_size': 2,
+        'train_dataloader.num_workers': 0,
+        'val_dataloader.num_workers': 0,
+        'test_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'val_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+        'train_cfg.max_epochs': 2,
+        'train_cfg.val_interval': 1,
+        'default_hooks.checkpoint.interval': 1,
+        'default_hooks.logger.interval': 1,
+    }
+
+
+def options_to_argv(options: dict) -> list:
+    """Render cfg-options for a command line."""
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+@pytest.fixture(scope='session')
+def shapesqa_tiny(tmp_path_factory) -> str:
+    """The ShapesQA ``tiny`` preset (6/2/2 videos), generated once."""
+    from mcg.datasets.shapesqa.generate import generate_shapesqa
+    root = str(tmp_path_factory.mktemp('shapesqa_tiny'))
+    generate_shapesqa(root, preset='tiny', seed=0)
+    return root
+
+
+@pytest.fixture
+def micro_cfg(shapesqa_tiny):
+    """The demo config shrunk to a micro model on the tiny preset."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.merge_from_dict(micro_model_options(shapesqa_tiny))
+    return cfg
+
+
+def run_tool(args, cwd=REPO, env=None, timeout=600):
+    """Run a tool script with this interpreter; return CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get('PYTHONPATH', '')
+    full_env.update(env or {})
+    return subprocess.run([sys.executable] + list(args), cwd=cwd,
+                          env=full_env, capture_output=True, text=True,
+                          timeout=timeout)

@@ -82,3 +82,18 @@ def run_tool(args, cwd=REPO, env=None, timeout=600):
     return subprocess.run([sys.executable] + list(args), cwd=cwd,
                           env=full_env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def trained_micro(shapesqa_tiny, tmp_path_factory):
+    """Two epochs of the micro model on the tiny preset, via tools/train.py.
+
+    Returns:
+        (work_dir, cfg_options, CompletedProcess)
+    """
+    work_dir = str(tmp_path_factory.mktemp('work'))
+    opts = micro_model_options(shapesqa_tiny)
+    res = run_tool(['tools/train.py', DEMO_CONFIG, '--work-dir', work_dir] +
+                   options_to_argv(opts))
+    assert res.returncode == 0, res.stderr[-3000:]
+    return work_dir, opts, res

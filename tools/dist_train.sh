@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Distributed training with torchrun: tools/dist_train.sh CONFIG GPUS [args]
+# Distributed training with torchrun (DDP through MMEngine's pytorch launcher).
+#   tools/dist_train.sh CONFIG GPUS [train.py args]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT in the environment.
+# PYTHON selects the interpreter (default: python). Without GPUs the ranks
+# train on CPU with the gloo backend.
+set -euo pipefail
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -8,6 +12,7 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-torchrun --nnodes="$NNODES" --node_rank="$NODE_RANK" \
+"${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" --nproc_per_node="$GPUS" --master_port="$PORT" \
     "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch "${@:3}"

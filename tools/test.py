@@ -7,6 +7,7 @@ Example:
 import argparse
 import os
 import os.path as osp
+import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -34,7 +35,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg import register_all_modules
-    from mcg.engine import USER_ERRORS, check_datasets, trust_directory
+    from mcg.engine import USER_ERRORS, check_datasets, explain_build_error
     from mcg.engine.launch import build_runner
 
     register_all_modules(init_default_scope=False)
@@ -47,8 +48,7 @@ def main(argv=None) -> int:
     if not osp.isfile(args.checkpoint):
         print(f'mcg: checkpoint {args.checkpoint} not found', file=sys.stderr)
         return 2
-    # The user named this checkpoint explicitly on the command line.
-    trust_directory(osp.dirname(osp.abspath(args.checkpoint)))
+    # Loaded weights-only: nothing pickled in the file is executed.
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.dump:
@@ -61,8 +61,15 @@ def main(argv=None) -> int:
         check_datasets(cfg, ('test_dataloader', ))
         runner = build_runner(cfg)
         runner.test()
-    except USER_ERRORS as exc:
+    except USER_ERRORS + (pickle.UnpicklingError, ) as exc:
         print(f'\nmcg: cannot test {args.config}:\n  {exc}\n', file=sys.stderr)
+        return 2
+    except (KeyError, TypeError) as exc:
+        message = explain_build_error(exc, cfg)
+        if message is None:
+            raise
+        print(f'\nmcg: bad config {args.config}:\n  {message}\n',
+              file=sys.stderr)
         return 2
     return 0
 

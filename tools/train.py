@@ -3,7 +3,9 @@
 Example:
     python tools/train.py configs/shapesqa/mcg_tiny_shapesqa.py
     python tools/train.py CONFIG --resume            # latest in work_dir
+    python tools/train.py CONFIG --amp               # bf16 autocast
     python tools/train.py CONFIG --cfg-options model.losses.lm.weight=0.5
+    tools/dist_train.sh CONFIG 8                     # torchrun, DDP
 """
 import argparse
 import os
@@ -21,13 +23,16 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from a checkpoint; without a value, from the latest '
-        'checkpoint in the work dir')
+        help='resume from a checkpoint; without a value (or "auto"), from the '
+        'last complete checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (bf16 autocast; CPU and GPU)')
+                        help='mixed precision (bf16 autocast on CPU and GPU)')
     parser.add_argument('--amp-dtype', default='bfloat16',
                         choices=['bfloat16', 'float16'],
                         help='float16 uses a dynamic loss scaler (GPU only)')
+    parser.add_argument('--grad-checkpoint', action='store_true',
+                        help='recompute activations in backward for every '
+                        'model component that supports it (less memory)')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
     parser.add_argument('--seed', type=int, help='random seed')
@@ -44,6 +49,55 @@ def parse_args(argv=None):
     return args
 
 
+def set_amp(cfg: Config, dtype: str) -> None:
+    """Switch the optimizer wrapper to mixed precision."""
+    import torch
+    if dtype == 'float16':
+        if not torch.cuda.is_available():
+            raise ValueError('--amp-dtype float16 needs a GPU (its loss '
+                             'scaler is CUDA-only); use bfloat16 on CPU')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = 'float16'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
+
+
+def set_grad_checkpoint(cfg: Config) -> list:
+    """Turn on ``gradient_checkpointing`` wherever a component accepts it."""
+    import inspect
+
+    from mcg.engine.config_errors import walk_config
+    from mcg.registry import MODELS
+    switched = []
+    for path, node in walk_config(cfg.model, 'model'):
+        cls = MODELS.get(node['type']) if isinstance(node.get('type'),
+                                                     str) else None
+        if cls is not None and 'gradient_checkpointing' in (
+                inspect.signature(cls).parameters):
+            node['gradient_checkpointing'] = True
+            switched.append(path)
+    return switched
+
+
+def set_resume(cfg: Config, resume: str) -> None:
+    """Point the runner at the checkpoint to resume from, and trust it."""
+    from mcg.engine import find_resume_checkpoint, trust_file
+    ckpt = (find_resume_checkpoint(cfg.work_dir) if resume == 'auto' else
+            resume)
+    if ckpt is None:
+        print(f'mcg: no checkpoint in {cfg.work_dir} yet; training from '
+              'the start', file=sys.stderr)
+        cfg.resume = False
+        return
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'resume checkpoint {ckpt} not found')
+    # Full-state (pickle) loading only for the run's own resume file.
+    trust_file(ckpt)
+    cfg.resume, cfg.load_from = True, ckpt
+
+
 def merge_args(cfg: Config, args) -> Config:
     """Apply command-line options to the config."""
     cfg.launcher = args.launcher
@@ -55,17 +109,12 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        if args.amp_dtype == 'float16':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.dtype = 'float16'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
-        else:
-            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
-            cfg.optim_wrapper.dtype = 'bfloat16'
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume:
-        cfg.resume, cfg.load_from = True, args.resume
+        set_amp(cfg, args.amp_dtype)
+    if args.grad_checkpoint:
+        print('mcg: gradient checkpointing in ' +
+              ', '.join(set_grad_checkpoint(cfg)), file=sys.stderr)
+    if args.resume:
+        set_resume(cfg, args.resume)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.train_cfg.pop('val_interval', None)
@@ -81,18 +130,33 @@ def merge_args(cfg: Config, args) -> Config:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg import register_all_modules
-    from mcg.engine import USER_ERRORS, check_datasets, trust_directory
+    from mcg.engine import (TRAINING_STOPS, USER_ERRORS, check_datasets,
+                            explain_build_error)
     from mcg.engine.launch import build_runner
 
     register_all_modules(init_default_scope=False)
-    cfg = merge_args(Config.fromfile(args.config), args)
-    trust_directory(cfg.work_dir)
+    cfg = Config.fromfile(args.config)
+    try:
+        cfg = merge_args(cfg, args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f'\nmcg: {exc}\n', file=sys.stderr)
+        return 2
     try:
         check_datasets(cfg)
         runner = build_runner(cfg)
         runner.train()
     except USER_ERRORS as exc:
         print(f'\nmcg: cannot train {args.config}:\n  {exc}\n',
+              file=sys.stderr)
+        return 2
+    except TRAINING_STOPS as exc:
+        print(f'\nmcg: training stopped:\n  {exc}\n', file=sys.stderr)
+        return 3
+    except (KeyError, TypeError) as exc:
+        message = explain_build_error(exc, cfg)
+        if message is None:
+            raise
+        print(f'\nmcg: bad config {args.config}:\n  {message}\n',
               file=sys.stderr)
         return 2
     return 0

@@ -5,9 +5,19 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Atomic writes: a job killed mid-save never leaves a truncated file.
+    # Keep max_keep_ckpts >= 2: MMEngine deletes the oldest checkpoint before
+    # writing the next one.
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
-                    save_best='auto'),
+                    save_best='auto',
+                    backend_args=dict(backend='mcg_atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Weights-only loadable checkpoints with RNG states (exact resume).
+    resume_state=dict(type='ResumeStateHook'),
+    # Stop at a NaN/inf loss, naming the batch's question ids.
+    finite_loss=dict(type='FiniteLossHook'),
+    # Count videos skipped by the SkipUnreadableVideos dataset wrapper.
+    unreadable_videos=dict(type='UnreadableVideoHook'),
 )
 
 env_cfg = dict(

@@ -74,6 +74,10 @@ class ActivityNetQADataset(BaseDataset):
             per question.
         pipeline: Transform configs (built from mcg's ``TRANSFORMS``).
         test_mode: Evaluation mode (no refetching of failed samples).
+        report_unreadable: In test mode, turn an unreadable video into a
+            zero-clip item flagged ``video_error`` (counted wrong and listed
+            by the metric) instead of raising.
+        placeholder_shape: ``(T, H, W)`` of that clip; None infers it.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -85,7 +89,9 @@ class ActivityNetQADataset(BaseDataset):
                  video_dir: str = 'videos',
                  video_exts: Sequence[str] = ('.mp4', '.mkv', '.webm'),
                  group_by_video: bool = True, pipeline: Sequence = (),
-                 test_mode: bool = False, **kwargs) -> None:
+                 test_mode: bool = False, report_unreadable: bool = False,
+                 placeholder_shape: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
         self.split = split
         self.video_dir = video_dir
         self.video_exts = tuple(video_exts)
@@ -94,6 +100,11 @@ class ActivityNetQADataset(BaseDataset):
                     for t in pipeline]
         super().__init__(data_root=data_root, pipeline=pipeline,
                          test_mode=test_mode, **kwargs)
+        if test_mode and report_unreadable and pipeline:
+            # Imported here: base_videoqa imports this module's helpers.
+            from .base_videoqa import UnreadableVideoGuard
+            self.pipeline = UnreadableVideoGuard(self.pipeline,
+                                                 placeholder_shape)
 
     def video_path(self, video_name: str) -> str:
         """Path of ``v_<video_name>.<ext>`` (first existing extension)."""

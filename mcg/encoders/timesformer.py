@@ -17,7 +17,10 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from mcg.registry import MODELS
+from mcg.utils.pretrained import optional
 from .base import BaseVideoEncoder
+from .weight_init import (load_timm_vit, resize_pos_embed_2d,
+                          resize_time_embed)
 
 
 class DividedSpaceTimeBlock(nn.Module):
@@ -53,21 +56,35 @@ class DividedSpaceTimeBlock(nn.Module):
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
 
     def forward(self, x: Tensor, num_frames: int) -> Tensor:
+        """Run the block.
+
+        Args:
+            x: (B, 1 + T*N, D) tokens, CLS first, time-major patches.
+            num_frames: T.
+
+        Returns:
+            (B, 1 + T*N, D) tokens.
+        """
         b, length, d = x.shape
         n = (length - 1) // num_frames
-        cls, patches = x[:, :1], x[:, 1:]
-        # Temporal attention over T for each patch position.
+        # split (not slicing) so backward concatenates gradients instead of
+        # zero-filling two full-size buffers.
+        cls, patches = x.split([1, length - 1], dim=1)
+        # Temporal attention over T for each patch position. As in the
+        # original TimeSformer, stochastic depth drops whole (sample, patch)
+        # tubes and is applied before temporal_fc.
         xt = rearrange(patches, 'b (t n) d -> (b n) t d', t=num_frames)
-        res = self.temporal_attn(self.temporal_norm1(xt))
+        res = self.drop_path(self.temporal_attn(self.temporal_norm1(xt)))
         res = rearrange(res, '(b n) t d -> b (t n) d', b=b)
-        patches = patches + self.drop_path(self.temporal_fc(res))
+        patches = patches + self.temporal_fc(res)
         # Spatial attention within each frame, CLS copied into every frame.
-        xs = rearrange(patches, 'b (t n) d -> (b t) n d', t=num_frames)
-        xs = torch.cat([cls.repeat_interleave(num_frames, 0), xs], dim=1)
+        xs = torch.cat([cls.expand(b, num_frames, d).reshape(-1, 1, d),
+                        patches.reshape(b * num_frames, n, d)], dim=1)
         res = self.drop_path(self.attn(self.norm1(xs)))
-        res_cls = res[:, 0].view(b, num_frames, d).mean(1, keepdim=True)
-        res_patches = rearrange(res[:, 1:], '(b t) n d -> b (t n) d', b=b)
-        x = torch.cat([cls, patches], 1) + torch.cat([res_cls, res_patches], 1)
+        res_cls, res_patches = res.split([1, n], dim=1)
+        cls = cls + res_cls.reshape(b, num_frames, d).mean(1, keepdim=True)
+        patches = patches + res_patches.reshape(b, num_frames * n, d)
+        x = torch.cat([cls, patches], dim=1)
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
 
@@ -76,7 +93,9 @@ class TimeSformerEncoder(BaseVideoEncoder):
     """TimeSformer (divided space-time) video encoder, the paper's IVM.
 
     Args:
-        img_size: Input resolution.
+        img_size: Input resolution of the position embedding; other
+            resolutions (multiples of ``patch_size``) run with it resized on
+            its 2-D grid.
         patch_size: Patch size.
         num_frames: Frames per clip (size of the time embedding; other counts
             are interpolated at run time).
@@ -111,14 +130,16 @@ class TimeSformerEncoder(BaseVideoEncoder):
         self.output = output
         self.gradient_checkpointing = gradient_checkpointing
         self.pretrained = pretrained
-        self.patch_embed = PatchEmbed(img_size, patch_size, 3, embed_dims)
+        # Non-strict: other resolutions run with a 2-D resized pos_embed.
+        self.patch_embed = PatchEmbed(img_size, patch_size, 3, embed_dims,
+                                      strict_img_size=False)
         num_patches = self.patch_embed.num_patches
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1,
                                                   embed_dims))
         self.time_embed = nn.Parameter(torch.zeros(1, num_frames, embed_dims))
         self.pos_drop = nn.Dropout(drop_rate)
-        rates = torch.linspace(0, drop_path_rate, depth).tolist()
+        rates = torch.linspace(0, drop_path_rate, depth, device='cpu').tolist()
         self.blocks = nn.ModuleList([
             DividedSpaceTimeBlock(embed_dims, num_heads, mlp_ratio, drop_rate,
                                   attn_drop_rate, rate) for rate in rates
@@ -148,23 +169,32 @@ class TimeSformerEncoder(BaseVideoEncoder):
     def init_weights(self) -> None:
         """Load the ImageNet ViT weights named by ``pretrained`` (if any)."""
         super().init_weights()
-        if self.pretrained:
-            from .weight_init import load_timm_vit
+        if optional(self.pretrained):
             load_timm_vit(self, self.pretrained)
 
     def embed(self, video: Tensor) -> Tensor:
-        """Patch, position and time embeddings: (B,T,C,H,W) -> (B,1+T*N,D)."""
-        b, t = video.shape[:2]
+        """Patch, position and time embeddings: (B,T,C,H,W) -> (B,1+T*N,D).
+
+        A resolution other than ``img_size`` uses the position embedding
+        resized on its 2-D grid; a frame count other than ``num_frames`` uses
+        the time embedding resized by nearest interpolation (as the original
+        TimeSformer does).
+        """
+        b, t, _, h, w = video.shape
         x = self.patch_embed(video.flatten(0, 1))           # (B*T, N, D)
-        x = x + self.pos_embed[:, 1:]
+        pos_embed = self.pos_embed
+        grid = (h // self.patch_embed.patch_size[0],
+                w // self.patch_embed.patch_size[1])
+        if grid != tuple(self.patch_embed.grid_size):
+            pos_embed = resize_pos_embed_2d(pos_embed, grid,
+                                            tuple(self.patch_embed.grid_size))
+        x = x + pos_embed[:, 1:]
         x = rearrange(x, '(b t) n d -> b t n d', b=b)
         time_embed = self.time_embed
         if t != time_embed.shape[1]:
-            time_embed = nn.functional.interpolate(
-                time_embed.transpose(1, 2), size=t, mode='nearest'
-            ).transpose(1, 2)
+            time_embed = resize_time_embed(time_embed, t)
         x = (x + time_embed[:, :, None]).flatten(1, 2)
-        cls = (self.cls_token + self.pos_embed[:, :1]).expand(b, -1, -1)
+        cls = (self.cls_token + pos_embed[:, :1]).expand(b, -1, -1)
         return self.pos_drop(torch.cat([cls, x], dim=1))
 
     def forward(self, video: Tensor) -> Tensor:

@@ -1,39 +1,40 @@
 """Initialise the TimeSformer encoder from an ImageNet ViT (timm layout)."""
 from __future__ import annotations
 
-import math
 import os
 from typing import Dict
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from mcg.utils.pretrained import load_or_explain, resolve_pretrained
+from .convert import (UnmappedKeysError, resize_pos_embed_2d,  # noqa: F401
+                      resize_time_embed, timm_vit_to_mcg)
 
 
-def resize_pos_embed_2d(pos_embed: Tensor, num_patches: int) -> Tensor:
-    """Resize a ViT position embedding (CLS first) on its 2-D patch grid.
+CHECKPOINT_SUFFIXES = ('.pth', '.pt', '.bin', '.safetensors', '.ckpt')
 
-    The official code resizes the flattened sequence in 1-D, which mixes rows
-    of the grid; this keeps the spatial layout.
+
+def read_state_dict(path: str) -> Dict[str, Tensor]:
+    """Read a state dict from ``.safetensors`` or a torch pickle.
+
+    Torch files may wrap it under ``'model'`` or ``'state_dict'`` (timm,
+    MMEngine and the official MCG checkpoints do).
 
     Args:
-        pos_embed: (1, 1 + N_src, D).
-        num_patches: Target N (a square number).
+        path: Local file.
 
     Returns:
-        (1, 1 + num_patches, D).
+        The state dict.
     """
-    src = pos_embed.shape[1] - 1
-    if src == num_patches:
-        return pos_embed
-    gs, gd = int(math.isqrt(src)), int(math.isqrt(num_patches))
-    grid = pos_embed[:, 1:].reshape(1, gs, gs, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(grid.float(), size=(gd, gd), mode='bicubic',
-                         align_corners=False)
-    grid = grid.permute(0, 2, 3, 1).reshape(1, gd * gd, -1)
-    return torch.cat([pos_embed[:, :1], grid.to(pos_embed.dtype)], dim=1)
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return load_file(path)
+    sd = torch.load(path, map_location='cpu', weights_only=True)
+    for key in ('model', 'state_dict'):
+        if isinstance(sd.get(key), dict):
+            return sd[key]
+    return sd
 
 
 def timm_vit_to_timesformer(vit: Dict[str, Tensor], num_patches: int
@@ -41,35 +42,39 @@ def timm_vit_to_timesformer(vit: Dict[str, Tensor], num_patches: int
     """Convert a timm ViT state dict into :class:`TimeSformerEncoder` keys.
 
     Temporal attention and its norm start as copies of the spatial ones;
-    ``temporal_fc`` and ``time_embed`` are left to their zero init, so the
-    encoder equals a per-frame ViT at initialisation.
+    ``temporal_fc`` and ``time_embed`` are zero, so the encoder equals a
+    per-frame ViT at initialisation (see :func:`timm_vit_to_mcg`).
 
     Args:
         vit: timm ``VisionTransformer`` state dict.
         num_patches: Patches per frame of the target encoder.
 
     Returns:
-        State dict for the encoder (without temporal_fc / time_embed).
+        Encoder state dict without ``time_embed`` (its length is the
+        encoder's frame count, unknown here).
     """
-    out = {}
-    for key, value in vit.items():
-        if key.startswith(('head', 'fc_norm', 'pre_logits')):
-            continue
-        if key == 'pos_embed':
-            value = resize_pos_embed_2d(value, num_patches)
-        out[key] = value
-        if key.startswith('blocks.') and ('.attn.' in key or '.norm1.' in key):
-            out[key.replace('.attn.', '.temporal_attn.').replace(
-                '.norm1.', '.temporal_norm1.')] = value.clone()
-    return out
+    conv = timm_vit_to_mcg(vit, num_patches, num_frames=None)
+    return conv.state_dict
 
 
 def load_timm_vit(encoder, name_or_path: str) -> None:
-    """Load a timm ViT (model name or checkpoint file) into ``encoder``."""
+    """Load a timm ViT (model name or checkpoint file) into ``encoder``.
+
+    Args:
+        encoder: A :class:`TimeSformerEncoder`.
+        name_or_path: timm model name (e.g.
+            ``'vit_base_patch16_224.augreg2_in21k_ft_in1k'``, fetched through
+            timm's hub cache) or a local ``.pth``/``.bin`` state dict.
+
+    Raises:
+        MissingPretrainedError: Not found locally and the hub is unreachable.
+        KeyError: The checkpoint does not fit the encoder.
+    """
     def _load(path: str) -> Dict[str, Tensor]:
         if os.path.isfile(path):
-            sd = torch.load(path, map_location='cpu', weights_only=True)
-            return sd.get('model', sd.get('state_dict', sd))
+            return read_state_dict(path)
+        if path.endswith(CHECKPOINT_SUFFIXES):
+            raise FileNotFoundError(f'no such file: {path}')
         import timm
         try:
             model = timm.create_model(path, pretrained=True, num_classes=0)
@@ -79,12 +84,11 @@ def load_timm_vit(encoder, name_or_path: str) -> None:
 
     vit = load_or_explain(_load, name_or_path, 'ImageNet ViT weights',
                           'model.video_encoder.pretrained')
-    sd = timm_vit_to_timesformer(vit, encoder.patch_embed.num_patches)
-    missing, unexpected = encoder.load_state_dict(sd, strict=False)
-    allowed = {'time_embed'}
-    bad = [k for k in missing if k.split('.')[0] not in allowed
-           and '.temporal_fc.' not in k]
-    if bad or unexpected:
+    try:
+        conv = timm_vit_to_mcg(vit, encoder.patch_embed.num_patches,
+                               encoder.num_frames)
+        conv.check_against(encoder.state_dict())
+    except (KeyError, ValueError) as exc:
         raise KeyError(f'ViT checkpoint {resolve_pretrained(name_or_path)} '
-                       f'does not fit the encoder: missing {bad}, unexpected '
-                       f'{list(unexpected)}')
+                       f'does not fit the encoder: {exc}') from exc
+    encoder.load_state_dict(conv.state_dict, strict=True)

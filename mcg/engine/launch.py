@@ -5,6 +5,13 @@ import os
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
+
+#: Default hooks MMEngine itself knows; only these may be set to None there.
+_MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
+                           'param_scheduler', 'checkpoint')
+#: Loop types that :func:`use_resumable_loop` upgrades.
+_PLAIN_EPOCH_LOOPS = ('EpochBasedTrainLoop', 'mmengine.EpochBasedTrainLoop')
 
 
 def init_cpu_distributed(cfg: Config) -> None:
@@ -29,11 +36,48 @@ def init_cpu_distributed(cfg: Config) -> None:
     os.environ.setdefault('MCG_CPU_DIST', '1')
 
 
+def use_resumable_loop(cfg: Config) -> None:
+    """Train epoch-based configs with the iteration-exact resumable loop.
+
+    :class:`~mcg.engine.loops.ResumableEpochBasedTrainLoop` behaves like
+    MMEngine's ``EpochBasedTrainLoop`` and, in addition, resumes a
+    mid-epoch checkpoint at the next batch. Other loop types are kept.
+    """
+    train_cfg = cfg.get('train_cfg')
+    if not train_cfg:
+        return
+    loop_type = train_cfg.get('type')
+    if loop_type in _PLAIN_EPOCH_LOOPS or (loop_type is None and
+                                           train_cfg.get('by_epoch', False)):
+        train_cfg = dict(train_cfg)
+        train_cfg.pop('by_epoch', None)
+        train_cfg['type'] = 'mcg.ResumableEpochBasedTrainLoop'
+        cfg.train_cfg = train_cfg
+        print_log('train loop: ResumableEpochBasedTrainLoop (resumes '
+                  'mid-epoch checkpoints at the exact iteration)',
+                  logger='current')
+
+
+def drop_disabled_hooks(cfg: Config) -> None:
+    """Remove mcg's default hooks that the config sets to None.
+
+    MMEngine accepts ``default_hooks.<name>=None`` only for its own six
+    hooks; this lets ``--cfg-options default_hooks.finite_loss=None`` switch
+    off mcg's additions too.
+    """
+    hooks = cfg.get('default_hooks') or {}
+    for name in [k for k, v in hooks.items()
+                 if v is None and k not in _MMENGINE_DEFAULT_HOOKS]:
+        hooks.pop(name)
+
+
 def build_runner(cfg: Config):
     """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner)."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     init_cpu_distributed(cfg)
+    drop_disabled_hooks(cfg)
+    use_resumable_loop(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

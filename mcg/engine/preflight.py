@@ -12,6 +12,19 @@ from mcg.utils.pretrained import MissingPretrainedError
 USER_ERRORS = (FileNotFoundError, MissingPretrainedError, AnnotationError)
 
 
+def annotations_only(ds_cfg: dict) -> dict:
+    """A copy of a dataset config that skips decoding (no pipeline).
+
+    Dataset wrappers (configs with an inner ``dataset``) are unwrapped, so
+    the check builds the dataset that reads the annotation files.
+    """
+    ds_cfg = copy.deepcopy(ds_cfg)
+    while isinstance(ds_cfg.get('dataset'), dict):
+        ds_cfg = ds_cfg['dataset']
+    ds_cfg['pipeline'] = []
+    return ds_cfg
+
+
 def check_datasets(cfg: Config, loaders=('train_dataloader',)) -> None:
     """Build the datasets of ``loaders`` to check their files exist.
 
@@ -28,6 +41,4 @@ def check_datasets(cfg: Config, loaders=('train_dataloader',)) -> None:
         loader = cfg.get(key)
         if not loader:
             continue
-        ds_cfg = copy.deepcopy(loader['dataset'])
-        ds_cfg['pipeline'] = []  # annotations only, no decoding
-        DATASETS.build(ds_cfg)
+        DATASETS.build(annotations_only(loader['dataset']))

@@ -1,12 +1,12 @@
 """The paper's answer generator (AGor): causal decoder with cross-attention."""
 from __future__ import annotations
 
-import json
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
 from mcg.fusors.cross_attention import _init_bert_style, load_bert_layers
@@ -14,14 +14,11 @@ from mcg.models.transformer_block import (Memory, TransformerBlock,
                                           padding_mask)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
-from .base import BaseAnswerHead
+from .answer_trie import AnswerTrie, read_answers
+from .base import BaseAnswerHead, select_memory
+from .decoding import SearchConfig, beam_search, greedy_search
 
-
-def read_answers(path: str) -> List[str]:
-    """Answers from a JSON list of strings or of ``{"answer": ...}`` records."""
-    with open(path, encoding='utf-8') as f:
-        items = json.load(f)
-    return [x['answer'] if isinstance(x, dict) else str(x) for x in items]
+__all__ = ['AnswerGeneratorHead', 'normalize_answer', 'read_answers']
 
 
 def normalize_answer(text: str) -> str:
@@ -31,12 +28,52 @@ def normalize_answer(text: str) -> str:
     return text.rstrip('?.').strip()
 
 
+class _DecoderSteps:
+    """Next-token log-probabilities for a decoding search.
+
+    With ``use_cache`` only the newest token runs through the blocks; their
+    caches keep the self-attention keys/values of the prefix and the
+    cross-attention keys/values of the memory (projected at the first step).
+    Without it the whole prefix is recomputed at every step.
+    """
+
+    def __init__(self, head: 'AnswerGeneratorHead', memory: Memory,
+                 memory_mask: Tensor, use_cache: bool) -> None:
+        self.head = head
+        self.memory = memory
+        self.memory_mask = memory_mask
+        self.caches = [dict() for _ in head.blocks] if use_cache else None
+
+    def __call__(self, seq: Tensor) -> Tensor:
+        if self.caches is None:
+            states = self.head.decode_states(seq, self.memory,
+                                             self.memory_mask)
+        else:
+            states = self.head.decode_states(
+                seq[:, -1:], self.memory, self.memory_mask,
+                start=seq.shape[1] - 1, caches=self.caches)
+        return self.head.logits(states[:, -1]).float().log_softmax(-1)
+
+    def reorder(self, index: Tensor) -> None:
+        if self.caches is None:
+            return
+        # Beams are only reordered within their question, and all beams of
+        # a question share the memory, so cross_k/cross_v stay valid.
+        for cache in self.caches:
+            cache['self_k'] = cache['self_k'].index_select(0, index)
+            cache['self_v'] = cache['self_v'].index_select(0, index)
+
+
 @MODELS.register_module()
 class AnswerGeneratorHead(BaseAnswerHead):
     """Generates the answer token by token: ``[GEN] a1 .. an [SEP]``.
 
     Word and position embeddings are shared with the text encoder and the
     output projection is tied to the word embeddings (BERT's LM head).
+    Decoding is greedy (``num_beams=1``) or beam search, batched, with a
+    key/value cache; ``constrain_answers`` restricts it to complete answers
+    of a list (prefix trie). Generated text is normalised with
+    :func:`normalize_answer`, as the metrics' normalised mode is.
 
     Args:
         embed_dims: Hidden width (= text encoder width, embeddings are shared).
@@ -45,7 +82,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         num_heads: Attention heads.
         ffn_dims: Feed-forward width.
         dropout: Dropout.
-        max_answer_len: Maximum answer tokens, ``[SEP]`` included.
+        max_answer_len: Maximum answer tokens, ``[SEP]`` included (training
+            truncation, and the decoding limit unless ``max_decode_len``).
         pretrained: BERT checkpoint for the blocks and the LM transform
             (layers 6-11 in the paper); None = random init.
         pretrained_layers: BERT layers copied into the blocks.
@@ -57,6 +95,17 @@ class AnswerGeneratorHead(BaseAnswerHead):
             training and decoding. On CPU the 30K-way softmax dominates a
             small model's step; with a shortlist, answers made of unseen
             tokens cannot be generated.
+        num_beams: 1 = greedy; the official code and BLIP use 3.
+        length_penalty: Beam scores are ``sum(log p) / length **
+            length_penalty``.
+        max_decode_len: Generated tokens at most (``[SEP]`` included); None
+            = ``max_answer_len``.
+        min_decode_len: Tokens before ``[SEP]`` is allowed (1 forbids the
+            empty answer).
+        constrain_answers: None decodes freely; a path to a JSON answer list
+            (as for ``output_vocab``) or a list of strings makes decoding
+            produce only answers of that list.
+        choice_scorer: See :class:`BaseAnswerHead`.
         init_cfg: MMEngine init config.
     """
 
@@ -67,8 +116,15 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
                  gen_token: str = '[GEN]',
                  output_vocab: Optional[str] = None,
+                 num_beams: int = 1, length_penalty: float = 1.0,
+                 max_decode_len: Optional[int] = None,
+                 min_decode_len: int = 1,
+                 constrain_answers: Union[None, str, Sequence[str]] = None,
+                 choice_scorer: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(choice_scorer=choice_scorer, init_cfg=init_cfg)
+        if num_beams < 1:
+            raise ValueError(f'num_beams must be >= 1, got {num_beams}')
         self.embed_dims = embed_dims
         self.max_answer_len = max_answer_len
         self.gen_token = gen_token
@@ -85,6 +141,13 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.pretrained_layers = list(pretrained_layers)[:num_layers]
         self._shared: List = []
         self.output_vocab = optional(output_vocab)
+        self.num_beams = num_beams
+        self.length_penalty = length_penalty
+        self.max_decode_len = max_decode_len or max_answer_len
+        self.min_decode_len = min_decode_len
+        self.constrain_answers = (optional(constrain_answers) if isinstance(
+            constrain_answers, str) else constrain_answers)
+        self.trie: Optional[AnswerTrie] = None
 
     # -- wiring ---------------------------------------------------------------
     def bind(self, tokenizer, text_encoder) -> None:
@@ -105,12 +168,42 @@ class AnswerGeneratorHead(BaseAnswerHead):
                 self.output_vocab) for t in tokenizer(
                     ans, add_special_tokens=False)['input_ids'])})
             self.vocab_ids = torch.tensor(ids)
+        if self.constrain_answers:
+            self.trie = self.build_trie(self.constrain_answers)
+
+    def build_trie(self, answers: Union[str, Sequence[str]]) -> AnswerTrie:
+        """Prefix trie of the (tokenised, truncated) answers of a list."""
+        if isinstance(answers, str):
+            answers = read_answers(answers)
+        distinct = sorted({normalize_answer(a) for a in answers} - {''})
+        ids = self.tokenizer(distinct, add_special_tokens=False,
+                             truncation=True,
+                             max_length=self.max_decode_len - 1)['input_ids']
+        seqs, skipped = [], 0
+        for tokens in ids:
+            cols, ok = self.output_columns(torch.tensor(tokens + [
+                self.sep_id], dtype=torch.long))
+            if tokens and bool(ok.all()):
+                seqs.append(cols.tolist())
+            else:
+                skipped += 1
+        if skipped:
+            MMLogger.get_current_instance().warning(
+                f'constrain_answers: {skipped} answer(s) use tokens outside '
+                'the output_vocab shortlist (or are empty) and cannot be '
+                'generated')
+        num_cols = (len(self.vocab_ids) if self.vocab_ids is not None
+                    else self.lm_bias.numel())
+        end_col = int(self.output_columns(torch.tensor([self.sep_id]))[0][0])
+        return AnswerTrie(seqs, num_cols, end_col)
 
     def init_weights(self) -> None:
         super().init_weights()
         if self.pretrained:
             load_bert_layers(self, self.pretrained, self.pretrained_layers,
                              'model.head.pretrained')
+            from mcg.models.convert import load_bert_lm_head
+            load_bert_lm_head(self, self.pretrained, 'model.head.pretrained')
 
     @property
     def tokenizer(self):
@@ -144,13 +237,18 @@ class AnswerGeneratorHead(BaseAnswerHead):
             weight, bias = weight[self.vocab_ids], bias[self.vocab_ids]
         return F.linear(self.lm_transform(states), weight, bias)
 
+    def output_columns(self, token_ids: Tensor) -> Tuple[Tensor, Tensor]:
+        """Columns of :meth:`logits` for token ids, and which ids have one."""
+        if self.vocab_ids is None:
+            return token_ids, torch.ones_like(token_ids, dtype=torch.bool)
+        vocab = self.vocab_ids.to(token_ids.device)
+        col = torch.searchsorted(vocab, token_ids).clamp(max=len(vocab) - 1)
+        return col, vocab[col] == token_ids
+
     def to_output_index(self, token_ids: Tensor) -> Tensor:
         """Map vocabulary ids to columns of :meth:`logits`."""
-        if self.vocab_ids is None:
-            return token_ids
-        col = torch.searchsorted(self.vocab_ids, token_ids)
-        col = col.clamp(max=len(self.vocab_ids) - 1)
-        if not bool((self.vocab_ids[col] == token_ids).all()):
+        col, ok = self.output_columns(token_ids)
+        if not bool(ok.all()):
             raise ValueError('an answer token is outside the output_vocab '
                              f'shortlist {self.output_vocab}')
         return col
@@ -188,29 +286,57 @@ class AnswerGeneratorHead(BaseAnswerHead):
             acc = correct.mean()
         return dict(lm_logits=logits, lm_targets=tgt, acc_lm_token=acc)
 
+    def search_config(self, device, max_len: Optional[int] = None,
+                      min_len: Optional[int] = None,
+                      constrained: bool = True) -> SearchConfig:
+        """Decoding settings of this head for :mod:`mcg.heads.decoding`."""
+        num_cols = (len(self.vocab_ids) if self.vocab_ids is not None
+                    else self.lm_bias.numel())
+        col_ids = self.to_token_ids(torch.arange(num_cols, device=device))
+        end_col = self.output_columns(
+            torch.tensor([self.sep_id], device=device))[0]
+        return SearchConfig(
+            end_col=int(end_col[0]), col_ids=col_ids, pad_id=self.pad_id,
+            max_len=max_len or self.max_decode_len,
+            min_len=self.min_decode_len if min_len is None else min_len,
+            trie=self.trie if constrained else None)
+
     @torch.no_grad()
-    def generate(self, memory: Memory, memory_mask: Optional[Tensor],
-                 max_len: Optional[int] = None,
-                 use_cache: bool = True) -> Tensor:
-        """Greedy decoding; returns (B, <=max_len) ids without ``[GEN]``."""
-        max_len = max_len or self.max_answer_len
+    def generate(self, memory: Memory, memory_mask: Tensor,
+                 max_len: Optional[int] = None, use_cache: bool = True,
+                 num_beams: Optional[int] = None,
+                 min_len: Optional[int] = None,
+                 constrained: bool = True) -> Tensor:
+        """Decode answers; returns (B, <=max_len) ids without ``[GEN]``.
+
+        Args:
+            memory: Cross-attended memory (B rows).
+            memory_mask: (B, M) memory mask.
+            max_len: Override of ``max_decode_len``.
+            use_cache: Use the key/value cache (same tokens, faster).
+            num_beams: Override of ``num_beams``.
+            min_len: Override of ``min_decode_len``.
+            constrained: Apply ``constrain_answers`` if configured.
+
+        Returns:
+            Token ids, ``[PAD]`` after ``[SEP]``.
+        """
+        k = num_beams or self.num_beams
         b, device = memory_mask.shape[0], memory_mask.device
-        seq = torch.full((b, 1), self.gen_id, dtype=torch.long, device=device)
-        done = torch.zeros(b, dtype=torch.bool, device=device)
-        caches = [dict() for _ in self.blocks] if use_cache else None
-        for step in range(max_len):
-            if use_cache:
-                states = self.decode_states(seq[:, -1:], memory, memory_mask,
-                                            start=step, caches=caches)
-            else:
-                states = self.decode_states(seq, memory, memory_mask)
-            nxt = self.to_token_ids(self.logits(states[:, -1]).argmax(-1))
-            nxt = torch.where(done, torch.full_like(nxt, self.pad_id), nxt)
-            seq = torch.cat([seq, nxt[:, None]], dim=1)
-            done |= nxt == self.sep_id
-            if bool(done.all()):
-                break
-        return seq[:, 1:]
+        cfg = self.search_config(device, max_len, min_len, constrained)
+        if k > 1:
+            # Beams index the memory rows, so each question's keys/values
+            # are projected once and shared by its beams.
+            rows = torch.arange(b, device=device).repeat_interleave(k)
+            memory, memory_mask = select_memory(memory, rows), \
+                memory_mask[rows]
+        steps = _DecoderSteps(self, memory, memory_mask, use_cache)
+        bos = torch.full((b * k, 1), self.gen_id, dtype=torch.long,
+                         device=device)
+        if k == 1:
+            return greedy_search(steps, bos, cfg)
+        return beam_search(steps, steps.reorder, bos, k, cfg,
+                           self.length_penalty)
 
     def predict(self, memory: Memory, memory_mask: Tensor,
                 data_samples: Sequence) -> List[str]:
@@ -218,3 +344,40 @@ class AnswerGeneratorHead(BaseAnswerHead):
         texts = self.tokenizer.batch_decode(ids.tolist(),
                                             skip_special_tokens=True)
         return [normalize_answer(t) for t in texts]
+
+    @torch.no_grad()
+    def score_answers(self, memory: Memory, memory_mask: Tensor,
+                      answers: Sequence[Sequence[str]],
+                      length_norm: bool = True) -> List[Tensor]:
+        """Log-likelihood of given answers (``[SEP]`` included) per row.
+
+        Args:
+            memory: Cross-attended memory (B rows).
+            memory_mask: (B, M) memory mask.
+            answers: For each row, the answers to score.
+            length_norm: Divide by the number of answer tokens, so that
+                long candidates are not penalised for their length.
+
+        Returns:
+            One (len(answers[i]),) tensor per row; an answer with a token
+            outside the ``output_vocab`` shortlist scores ``-inf``.
+        """
+        device = memory_mask.device
+        owner = torch.tensor([i for i, row in enumerate(answers)
+                              for _ in row], dtype=torch.long, device=device)
+        flat = [a for row in answers for a in row]
+        if not flat:
+            return [torch.empty(0, device=device) for _ in answers]
+        seq = self.encode_answers(flat, device)
+        inputs, targets = seq[:, :-1], seq[:, 1:]
+        states = self.decode_states(inputs, select_memory(memory, owner),
+                                    memory_mask[owner])
+        logp = self.logits(states).float().log_softmax(-1)
+        cols, known = self.output_columns(targets)
+        token_logp = logp.gather(-1, cols[..., None]).squeeze(-1)
+        valid = targets != self.pad_id
+        token_logp = token_logp.masked_fill(valid & ~known, float('-inf'))
+        total = token_logp.masked_fill(~valid, 0.0).sum(1)
+        if length_norm:
+            total = total / valid.sum(1)
+        return list(total.split([len(row) for row in answers]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Dict
 
 from mmengine.model import BaseModule
-from torch import Tensor
+from torch import Tensor, nn
 
 
 class BaseMCGLoss(BaseModule):
@@ -13,7 +13,8 @@ class BaseMCGLoss(BaseModule):
     Losses read what they need from the ``outputs`` dict the model collects
     (encoder states, head outputs, ...), so a loss is switched off by setting
     its ``weight`` to 0 in the config's ``model.losses`` dict, and a new loss
-    plugs in without touching the model.
+    plugs in without touching the model. A loss may also write diagnostics
+    named ``acc_*`` into ``outputs``; the model logs them.
 
     Args:
         weight: Multiplier of the term; 0 skips its computation entirely.
@@ -26,6 +27,17 @@ class BaseMCGLoss(BaseModule):
     def __init__(self, weight: float = 1.0, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.weight = float(weight)
+
+    def bind(self, model: nn.Module) -> None:
+        """Receive the built model once, before training.
+
+        Losses with parameters whose sizes depend on the model (projections
+        from the encoders' widths) create them here; a loss must not keep the
+        model as a submodule. The default does nothing.
+
+        Args:
+            model: The model that owns this loss.
+        """
 
     def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
         """Return the unweighted scalar loss."""

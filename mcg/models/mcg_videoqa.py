@@ -1,7 +1,7 @@
 """The assembled MCG model for video question answering."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -34,8 +34,13 @@ class MCGVideoQA(BaseModel):
         data_preprocessor: Config of the data preprocessor.
         max_question_len: Question tokens kept, ``[CLS]``/``[SEP]`` included.
         generator_memory: What the head cross-attends to: ``'fusor'`` (the
-            fused states) or ``'fusor+video'`` (fused states followed by the
-            video tokens; needs equal widths).
+            fused states; default) or ``'fusor+video'`` (fused states followed
+            by the video tokens; needs equal widths). The fusor has already
+            cross-attended the video, and appending the (T*N + 1) video tokens
+            buries the few question-specific fused tokens under near-uniform
+            attention early in training: a micro model overfits a 6-question
+            batch within 100 steps with ``'fusor'`` and not with
+            ``'fusor+video'`` (tests/models/test_mcg_videoqa.py).
         init_cfg: MMEngine init config.
     """
 
@@ -44,7 +49,7 @@ class MCGVideoQA(BaseModel):
                  losses: Optional[Dict[str, dict]] = None,
                  data_preprocessor: Optional[ConfigType] = None,
                  max_question_len: int = 40,
-                 generator_memory: str = 'fusor+video',
+                 generator_memory: str = 'fusor',
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoQADataPreprocessor')
@@ -65,6 +70,11 @@ class MCGVideoQA(BaseModel):
             name: build_loss(cfg) for name, cfg in (losses or {}).items()
             if cfg is not None
         })
+        for loss in self.losses.values():
+            # Losses sized by the model (ICL/TCL projections, VTM head).
+            loss.bind(self)
+        # Heads whose scorers use other parts (multiple-choice VTM scoring).
+        self.head.bind_model(self)
         self.max_question_len = max_question_len
         self.generator_memory = generator_memory
         if (generator_memory == 'fusor+video'
@@ -120,6 +130,58 @@ class MCGVideoQA(BaseModel):
                     fused_mask=fused_mask, memory=memory,
                     memory_mask=memory_mask)
 
+    def pair_fuser(self, outputs: Dict) -> Callable:
+        """Return ``fuse(text_rows, clip_rows) -> (fused, fused_mask)``.
+
+        It fuses arbitrary (question, clip) pairs of the encoded batch, e.g.
+        the hard negatives of the VTM loss, reusing the encoder outputs and
+        the shared-clip memory (each clip's keys/values projected once).
+        """
+        def fuse(text_rows: Tensor, clip_rows: Tensor):
+            return self.fusor(outputs['text'][text_rows],
+                              outputs['text_mask'][text_rows],
+                              [MemoryPart(outputs['video_clips'], clip_rows)])
+        return fuse
+
+    def prompt_generator(self, outputs: Dict, data_samples: Sequence) -> None:
+        """Condition the generator of prompted samples on a prompt + video.
+
+        Pre-training caption pairs carry the caption as the question (the
+        text of ICL, TCL and VTM) and as the LM target, plus a metainfo
+        ``lm_prompt`` (e.g. "what does the video show"). The LM term (Eq. 10)
+        conditions on the video only, so for those rows the generator's
+        memory is rebuilt from the fusor run on the prompt instead of the
+        caption (otherwise it would copy the caption). Other rows, and
+        everything the other losses read, are unchanged.
+        """
+        rows = [i for i, s in enumerate(data_samples)
+                if s.metainfo.get('lm_prompt')]
+        if not rows:
+            return
+        fused, fused_mask = outputs['fused'], outputs['fused_mask']
+        idx = torch.as_tensor(rows, device=fused.device)
+        tok = self.tokenize_questions(
+            [data_samples[i].lm_prompt for i in rows], fused.device)
+        prompt = self.text_encoder(tok['input_ids'], tok['attention_mask'])
+        p_fused, p_mask = self.fusor(
+            prompt, tok['attention_mask'],
+            [MemoryPart(outputs['video_clips'], outputs['video_index'][idx])])
+        width = max(fused.shape[1], p_fused.shape[1])
+
+        def pad(x: Tensor) -> Tensor:
+            extra = width - x.shape[1]
+            if extra == 0:
+                return x
+            return torch.cat([x, x.new_zeros(x.shape[0], extra,
+                                             *x.shape[2:])], dim=1)
+        gen = pad(fused).index_copy(0, idx, pad(p_fused).to(fused.dtype))
+        gen_mask = pad(fused_mask).index_copy(0, idx,
+                                              pad(p_mask).to(fused_mask))
+        # Memory parts after the fused states (video tokens) are kept.
+        rest = outputs['memory_mask'][:, fused.shape[1]:]
+        outputs['memory'] = [MemoryPart(gen)] + list(outputs['memory'][1:])
+        outputs['memory_mask'] = torch.cat([gen_mask, rest], dim=1)
+
     # -- MMEngine contract ------------------------------------------------------
     def forward(self, inputs: Tensor, data_samples: Optional[List] = None,
                 mode: str = 'tensor'):
@@ -134,9 +196,12 @@ class MCGVideoQA(BaseModel):
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """Weighted losses (``loss_<name>``) and diagnostics (``acc_*``)."""
         outputs = self.extract_feat(inputs, data_samples)
+        outputs['fuse'] = self.pair_fuser(outputs)
+        self.prompt_generator(outputs, data_samples)
         outputs.update(self.head.loss_inputs(outputs['memory'],
                                              outputs['memory_mask'],
                                              data_samples))
+        outputs.update(self.head.extra_loss_inputs(outputs, data_samples))
         results = {k: v for k, v in outputs.items() if k.startswith('acc_')}
         for name, loss in self.losses.items():
             if loss.weight == 0:
@@ -148,6 +213,9 @@ class MCGVideoQA(BaseModel):
                     f'which the configured head {type(self.head).__name__} '
                     'does not produce')
             results[f'loss_{name}'] = loss.weight * loss(outputs)
+        # Diagnostics written by the losses themselves (acc_icl, acc_vtm).
+        results.update({k: v for k, v in outputs.items()
+                        if k.startswith('acc_') and k not in results})
         if not any(k.startswith('loss_') for k in results):
             raise RuntimeError('no active loss: every loss in model.losses '
                                'has weight 0 or the dict is empty')
@@ -155,10 +223,13 @@ class MCGVideoQA(BaseModel):
 
     @torch.no_grad()
     def predict(self, inputs: Tensor, data_samples: List) -> List:
-        """Fill ``pred_answer`` of each data sample."""
+        """Fill ``pred_answer`` of each data sample (and ``pred_label``,
+        ``pred_scores`` of multiple-choice ones when the head scores them)."""
         outputs = self.extract_feat(inputs, data_samples)
         answers = self.head.predict(outputs['memory'], outputs['memory_mask'],
                                     data_samples)
         for sample, answer in zip(data_samples, answers):
             sample.pred_answer = answer
+        # Multiple-choice samples: pred_label/pred_scores (head's scorer).
+        self.head.predict_choices(outputs, data_samples)
         return data_samples

@@ -9,7 +9,8 @@ from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
 
 
-def make_batch(num_videos=2, per_video=3, frames=8, size=64, seed=0):
+def make_batch(num_videos=2, per_video=3, frames=8, size=64, seed=0,
+               answer_by_question=False):
     g = torch.Generator().manual_seed(seed)
     video = torch.randint(0, 256, (num_videos, frames, 3, size, size),
                           dtype=torch.uint8, generator=g)
@@ -20,7 +21,8 @@ def make_batch(num_videos=2, per_video=3, frames=8, size=64, seed=0):
             s = VideoQADataSample(metainfo=dict(
                 question=f'what color is object {q}', question_id=f'{v}_{q}',
                 video_index=v, answer_type=q))
-            s.gt_answer = answers[(v * per_video + q) % len(answers)]
+            k = q if answer_by_question else v * per_video + q
+            s.gt_answer = answers[k % len(answers)]
             samples.append(s)
     return video, samples
 
@@ -28,9 +30,9 @@ def make_batch(num_videos=2, per_video=3, frames=8, size=64, seed=0):
 @pytest.fixture
 def model(micro_cfg):
     torch.manual_seed(0)
-    m = MODELS.build(micro_cfg.model)
-    m.init_weights()
-    return m
+    cfg = copy.deepcopy(micro_cfg.model)
+    cfg['head']['output_vocab'] = None  # full vocabulary
+    return MODELS.build(cfg)
 
 
 def run_loss(model, video, samples):
@@ -91,8 +93,9 @@ def test_predict_fills_answers(model):
 
 
 def test_overfits_one_batch(model):
-    """The LM loss can drive the generator to the right answers."""
-    video, samples = make_batch(num_videos=2, per_video=3)
+    """The LM loss drives question -> fusor -> generator to the answers."""
+    video, samples = make_batch(num_videos=2, per_video=3,
+                                answer_by_question=True)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
     for _ in range(60):
@@ -129,3 +132,30 @@ def test_empty_question_rejected(model):
     samples[0].set_metainfo(dict(question='  '))
     with pytest.raises(ValueError, match='empty question'):
         run_loss(model, video, samples)
+
+
+def test_output_vocab_shortlist(micro_cfg, tmp_path):
+    import json
+    answers = ['red circle', 'yes', 'moving left', '4', 'top right', 'no']
+    path = tmp_path / 'answers.json'
+    path.write_text(json.dumps(answers))
+    cfg = copy.deepcopy(micro_cfg.model)
+    cfg['head']['output_vocab'] = str(path)
+    m = MODELS.build(cfg)
+    head = m.head
+    # Only answer tokens plus [SEP] are scored.
+    expected = {t for a in answers
+                for t in m.tokenizer(a, add_special_tokens=False)['input_ids']}
+    assert set(head.vocab_ids.tolist()) == expected | {head.sep_id}
+    video, samples = make_batch()
+    out = run_loss(m, video, samples)
+    assert out['loss_lm'].item() > 0
+    m.eval()
+    data = m.data_preprocessor(dict(inputs=video, data_samples=samples))
+    feats = m.extract_feat(data['inputs'], data['data_samples'])
+    ids = head.generate(feats['memory'], feats['memory_mask'])
+    allowed = set(head.vocab_ids.tolist()) | {head.pad_id}
+    assert set(ids.flatten().tolist()) <= allowed
+    samples[0].gt_answer = 'purple elephant'
+    with pytest.raises(ValueError, match='outside the output_vocab'):
+        run_loss(m, video, samples)

@@ -11,14 +11,16 @@ from tests.conftest import (DEMO_CONFIG, REPO, micro_model_options,
 
 
 @pytest.fixture(scope='module')
-def trained(shapesqa_tiny, tmp_path_factory):
-    """Two epochs of training on the tiny preset (shared by the tests)."""
-    work_dir = str(tmp_path_factory.mktemp('work'))
-    opts = micro_model_options(shapesqa_tiny)
-    res = run_tool(['tools/train.py', DEMO_CONFIG, '--work-dir', work_dir] +
-                   options_to_argv(opts))
-    assert res.returncode == 0, res.stderr[-3000:]
-    return work_dir, opts, res
+def trained(trained_micro, tmp_path_factory):
+    """A private copy of the session's trained work dir (resume writes)."""
+    import shutil
+    work_dir, opts, res = trained_micro
+    copy = str(tmp_path_factory.mktemp('work_copy'))
+    shutil.copytree(work_dir, copy, dirs_exist_ok=True)
+    # last_checkpoint holds an absolute path; point it at the copy.
+    with open(osp.join(copy, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(copy, 'epoch_2.pth'))
+    return copy, opts, res
 
 
 def test_train_writes_checkpoints_and_validates(trained):

@@ -30,12 +30,20 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='mcg.videoqa_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='val',
-                 group_by_video=True, pipeline=test_pipeline, test_mode=True))
+                 group_by_video=True, pipeline=test_pipeline, test_mode=True,
+                 report_unreadable=True))
 test_dataloader = dict(
     batch_size=4, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='mcg.videoqa_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='test',
-                 group_by_video=True, pipeline=test_pipeline, test_mode=True))
+                 group_by_video=True, pipeline=test_pipeline, test_mode=True,
+                 report_unreadable=True))
 val_evaluator = dict(type='ActivityNetQAMetric', mode='strict')
-test_evaluator = val_evaluator
+# Table II's WUPS@0.9 and WUPS@0.0 (Malinowski & Fritz; the paper's exact
+# WUPS protocol is unpublished): docs/datasets/wups.md
+test_evaluator = [
+    val_evaluator,
+    dict(type='OpenEndedQAMetric', mode='strict', wups_thresholds=(0.9, 0.0),
+         dataset_name='ActivityNet-QA', prefix='anetqa_wups'),
+]

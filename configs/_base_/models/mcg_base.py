@@ -17,5 +17,5 @@ model = dict(
               pretrained=bert),
     losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
     max_question_len=40,
-    generator_memory='fusor+video',
+    generator_memory='fusor',
 )

@@ -26,5 +26,5 @@ model = dict(
               dropout=0.0, max_answer_len=6, pretrained=None),
     losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
     max_question_len=24,
-    generator_memory='fusor+video',
+    generator_memory='fusor',
 )

@@ -1,11 +1,14 @@
 """Pipeline transforms: decoding, frame sampling, resizing, packing."""
 from .base import BaseTransform
 from .formatting import PackVideoQAInputs
+from .frames import FrameFolderDecode, FrameFolderInit
 from .loading import DecordDecode, DecordInit, VideoReadError, VideoResize
 from .sampling import (BaseFrameSampler, HeadTailFrameSampler,
                        UniformFrameSampler, random_indices, spread_indices)
+from .pyav import PyAVReader, VideoInit
 
 __all__ = ['BaseTransform', 'PackVideoQAInputs', 'DecordDecode', 'DecordInit',
            'VideoReadError', 'VideoResize', 'BaseFrameSampler',
            'HeadTailFrameSampler', 'UniformFrameSampler', 'random_indices',
-           'spread_indices']
+           'spread_indices', 'FrameFolderDecode', 'FrameFolderInit',
+           'PyAVReader', 'VideoInit']

@@ -38,5 +38,7 @@ class PackVideoQAInputs(BaseTransform):
                 sample.gt_answer = qa['answer']
             if qa.get('candidates') is not None:
                 sample.candidates = qa['candidates']
+            if qa.get('gt_label') is not None:
+                sample.gt_label = qa['gt_label']
             samples.append(sample)
         return dict(inputs=stack_frames(results['imgs']), data_samples=samples)

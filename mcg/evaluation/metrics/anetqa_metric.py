@@ -57,7 +57,10 @@ def anetqa_accuracy(records: Sequence[dict], mode: str = 'normalized'
     for rec in records:
         t = int(rec['answer_type'])
         total[t] += 1
-        correct[t] += is_correct(rec.get('pred_answer'), rec['gt_answer'], mode)
+        # A question whose video could not be read is wrong whatever the
+        # model answered on the placeholder clip.
+        correct[t] += (not rec.get('video_error')) and is_correct(
+            rec.get('pred_answer'), rec['gt_answer'], mode)
     out: 'OrderedDict[str, float]' = OrderedDict()
     for t, name in enumerate(ANETQA_TYPES):
         if total[t]:
@@ -115,7 +118,8 @@ class ActivityNetQAMetric(BaseMetric):
                 dict(question_id=s['question_id'], question=s['question'],
                      pred_answer=s.get('pred_answer'),
                      gt_answer=s['gt_answer'], answer_type=s['answer_type'],
-                     video_id=s.get('video_id'))
+                     video_id=s.get('video_id'),
+                     video_error=s.get('video_error'))
                 for s in group
             ])
 
@@ -123,7 +127,12 @@ class ActivityNetQAMetric(BaseMetric):
         records = [r for item in results for r in item]
         acc = anetqa_accuracy(records, self.mode)
         n = len(dedupe(records))
-        MMLogger.get_current_instance().info(
+        logger = MMLogger.get_current_instance()
+        logger.info(
             '\n' + format_table(acc, title=f'ActivityNet-QA accuracy (%), '
                                 f'{n} questions, {self.mode} match'))
-        return dict(acc)
+        from .breakdown import unreadable_report  # imports this module
+        integrity, message = unreadable_report(dedupe(records))
+        if message:
+            logger.warning(message)
+        return dict(acc, **integrity)

@@ -1,0 +1,8 @@
+# MCG fine-tuned on MSRVTT-QA: 8 frames, 384 px, full-size model.
+_base_ = [
+    '../_base_/models/mcg_base.py', '../_base_/datasets/msrvttqa.py',
+    '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
+]
+model = dict(video_encoder=dict(img_size=384, num_frames=8))
+optim_wrapper = dict(optimizer=dict(lr=2e-5))
+default_hooks = dict(checkpoint=dict(save_best='msrvttqa/All', rule='greater'))

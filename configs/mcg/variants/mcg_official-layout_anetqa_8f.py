@@ -1,0 +1,10 @@
+# ActivityNet-QA, 8 frames at 384 px, with the official code's model layout
+# (configs/_base_/models/mcg_official_layout.py) instead of the paper's.
+_base_ = [
+    '../../_base_/models/mcg_official_layout.py',
+    '../../_base_/datasets/anetqa.py', '../../_base_/schedules/adamw_cosine.py',
+    '../../_base_/default_runtime.py'
+]
+model = dict(video_encoder=dict(img_size=384, num_frames=8))
+optim_wrapper = dict(optimizer=dict(lr=2e-5))
+default_hooks = dict(checkpoint=dict(save_best='anetqa/All', rule='greater'))

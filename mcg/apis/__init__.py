@@ -1,0 +1,4 @@
+"""High-level APIs."""
+from .inferencer import VideoQAInferencer
+
+__all__ = ['VideoQAInferencer']

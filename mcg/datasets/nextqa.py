@@ -1,0 +1,135 @@
+"""NExT-QA: multiple choice (``doc-doc/NExT-QA``) and open-ended (NExT-OE).
+
+Both read ``{split}.csv`` (header ``video,frame_count,width,height,question,
+answer,qid,type[,a0..a4]``) and ``map_vid_vidorID.json``, which maps the
+integer ``video`` to ``<folder>/<file>`` under the video root. The global
+question id is ``<video>_<qid>`` (``qid`` is only unique within a video).
+"""
+from __future__ import annotations
+
+import os
+from typing import Dict, List
+
+from mcg.registry import DATASETS
+from .anetqa import AnnotationError
+from .annotation_io import load_csv_records, load_json
+from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
+                           check_unique_ids, require_dir)
+
+#: NExT-QA question type codes (DB only occurs in the open-ended set).
+NEXTQA_TYPES = ('CW', 'CH', 'TN', 'TP', 'TC', 'DL', 'DC', 'DO', 'DB')
+NUM_OPTIONS = 5
+
+
+class _NExTBase(VideoQABaseDataset):
+    """Shared csv + video map reading.
+
+    Args:
+        data_root: Folder with ``{split}.csv`` and the map file.
+        split: ``train``, ``val`` or ``test``.
+        video_dir: Video root relative to ``data_root`` (the map's values are
+            relative to it).
+        map_file: The video map, relative to ``data_root``.
+        video_ext: Video file extension.
+        **kwargs: See :class:`VideoQABaseDataset`.
+    """
+
+    DATA_DOC = 'docs/datasets/nextqa.md'
+    FIELDS: Dict = dict(video=int, question=str, qid=int, type=str)
+
+    def __init__(self, data_root: str, split: str = 'train',
+                 video_dir: str = 'NExTVideo',
+                 map_file: str = 'map_vid_vidorID.json',
+                 video_ext: str = '.mp4', **kwargs) -> None:
+        self.video_dir = video_dir
+        self.map_file = map_file
+        self.video_ext = video_ext
+        super().__init__(data_root, split, **kwargs)
+
+    def make_qa(self, row: dict, csv_path: str, index: int) -> dict:
+        """The qa dict of one csv row."""
+        raise NotImplementedError
+
+    def load_questions(self) -> List[QuestionEntry]:
+        csv_path = self.path(f'{self.split}.csv')
+        rows = load_csv_records(csv_path, self.FIELDS, self.DATA_DOC)
+        map_path = self.path(self.map_file)
+        video_map = load_json(map_path, self.DATA_DOC)
+        if not isinstance(video_map, dict):
+            raise AnnotationError(f'{map_path}: expected an object mapping '
+                                  'video ids to paths')
+        root = require_dir(self.path(self.video_dir), self.DATA_DOC)
+        entries = []
+        for i, row in enumerate(rows):
+            video = str(row['video'])
+            if video not in video_map:
+                raise AnnotationError(f'{csv_path}: record {i}: video '
+                                      f'{video} is not in {map_path}')
+            path = os.path.normpath(
+                os.path.join(root, video_map[video] + self.video_ext))
+            entries.append((video, path, self.make_qa(row, csv_path, i)))
+        check_unique_ids(entries, csv_path)
+        return entries
+
+
+@DATASETS.register_module()
+class NExTQADataset(_NExTBase):
+    """NExT-QA multiple choice (5 options, ``answer`` = correct index).
+
+    Each qa carries ``candidates`` (the 5 options), ``gt_label`` (the index)
+    and ``answer`` (the correct option's text).
+    """
+
+    METAINFO = dict(type_names=NEXTQA_TYPES, dataset='NExT-QA')
+    FIELDS = dict(_NExTBase.FIELDS, answer=int,
+                  **{f'a{k}': str for k in range(NUM_OPTIONS)})
+
+    def make_qa(self, row: dict, csv_path: str, index: int) -> dict:
+        label = row['answer']
+        if not 0 <= label < NUM_OPTIONS:
+            raise AnnotationError(f'{csv_path}: record {index}: answer '
+                                  f'{label} is not an option index 0-4')
+        options = [row[f'a{k}'].strip() for k in range(NUM_OPTIONS)]
+        return dict(question=row['question'].strip(),
+                    question_id=f'{row["video"]}_{row["qid"]}',
+                    answer=options[label], answer_type=row['type'].strip(),
+                    candidates=options, gt_label=label)
+
+
+@DATASETS.register_module()
+class NExTOEDataset(_NExTBase):
+    """NExT-OE open-ended QA.
+
+    Args:
+        extra_reference_file: ``{video: {qid: answer}}`` second references
+            (``add_reference_answer_test.json``), read for the test split when
+            present; they go to ``qa['extra_answers']``.
+        **kwargs: See :class:`_NExTBase`.
+    """
+
+    METAINFO = dict(type_names=NEXTQA_TYPES, dataset='NExT-OE')
+    FIELDS = dict(_NExTBase.FIELDS, answer=str)
+
+    def __init__(self, data_root: str, split: str = 'train',
+                 extra_reference_file: str = 'add_reference_answer_test.json',
+                 **kwargs) -> None:
+        self.extra_reference_file = extra_reference_file
+        self._extra: Dict[str, Dict[str, str]] = {}
+        super().__init__(data_root, split, **kwargs)
+
+    def load_questions(self) -> List[QuestionEntry]:
+        extra_path = self.path(self.extra_reference_file or '')
+        if self.split == 'test' and self.extra_reference_file and \
+                os.path.isfile(extra_path):
+            self._extra = load_json(extra_path, self.DATA_DOC)
+        return super().load_questions()
+
+    def make_qa(self, row: dict, csv_path: str, index: int) -> dict:
+        qa = dict(question=row['question'].strip(),
+                  question_id=f'{row["video"]}_{row["qid"]}',
+                  answer=row['answer'].strip(),
+                  answer_type=row['type'].strip())
+        extra = self._extra.get(str(row['video']), {}).get(str(row['qid']))
+        if extra:
+            qa['extra_answers'] = [extra]
+        return qa

@@ -1,0 +1,437 @@
+"""Checkpoint conversion into mcg's video encoder, with an audit trail.
+
+Every converter returns a :class:`Conversion`: the converted state dict plus,
+for every source key, where it went (``mapped``) or why it was left out
+(``dropped``), and the target keys made up on the way (``added``). Source keys
+that no rule covers raise :class:`UnmappedKeysError`, so a checkpoint with an
+unexpected layout fails loudly instead of half-loading.
+
+Sources handled here (the whole-model official MCG / ALPRO converter lives in
+:mod:`mcg.models.convert` and reuses these):
+
+* Hugging Face ``TimesformerModel`` / ``TimesformerForVideoClassification``;
+* the original TimeSformer layout (facebookresearch/TimeSformer, ALPRO and
+  official MCG ``visual_encoder.model.*``), which mcg's parameter names follow;
+* timm ImageNet ViTs (see :func:`mcg.encoders.weight_init.timm_vit_to_timesformer`).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from timm.layers import resample_abs_pos_embed
+from torch import Tensor
+
+
+
+class UnmappedKeysError(KeyError):
+    """Source keys that no conversion rule maps or explicitly drops."""
+
+
+@dataclass
+class Conversion:
+    """A converted state dict and the record of how it was produced.
+
+    Attributes:
+        state_dict: Target keys -> tensors.
+        mapped: Source key -> target keys it was copied (or resized) into.
+        dropped: Source key -> reason it is not used.
+        added: Target key -> how it was synthesised (not in the source).
+    """
+
+    state_dict: Dict[str, Tensor] = field(default_factory=dict)
+    mapped: Dict[str, List[str]] = field(default_factory=dict)
+    dropped: Dict[str, str] = field(default_factory=dict)
+    added: Dict[str, str] = field(default_factory=dict)
+
+    def map(self, src: str, dst: str, value: Tensor) -> None:
+        """Record ``src`` -> ``dst`` and store ``value`` under ``dst``."""
+        if dst in self.state_dict:
+            raise KeyError(f'two source keys map to {dst!r}')
+        self.state_dict[dst] = value
+        self.mapped.setdefault(src, []).append(dst)
+
+    def drop(self, src: str, reason: str) -> None:
+        """Record that ``src`` is deliberately not used."""
+        self.dropped[src] = reason
+
+    def add(self, dst: str, value: Tensor, reason: str) -> None:
+        """Store a synthesised target tensor."""
+        self.state_dict[dst] = value
+        self.added[dst] = reason
+
+    def unhandled(self, source_keys: Sequence[str]) -> List[str]:
+        """Source keys neither mapped nor dropped."""
+        return [k for k in source_keys
+                if k not in self.mapped and k not in self.dropped]
+
+    def summary(self) -> str:
+        """One line of counts plus the reasons for dropped keys, grouped."""
+        reasons: Dict[str, int] = {}
+        for reason in self.dropped.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        lines = [f'{len(self.mapped)} source keys mapped to '
+                 f'{sum(map(len, self.mapped.values()))} target keys, '
+                 f'{len(self.dropped)} dropped, {len(self.added)} added']
+        lines += [f'  dropped {n}: {r}' for r, n in sorted(reasons.items())]
+        lines += [f'  added {k}: {r}' for k, r in sorted(self.added.items())]
+        return '\n'.join(lines)
+
+    def check_against(self, target: Dict[str, Tensor]) -> List[str]:
+        """Check shapes against a model's state dict.
+
+        Args:
+            target: The receiving model's ``state_dict()``.
+
+        Returns:
+            Target keys the conversion does not provide (left at their init).
+
+        Raises:
+            KeyError: The conversion produced keys the model does not have,
+                or tensors of the wrong shape.
+        """
+        extra = sorted(set(self.state_dict) - set(target))
+        bad = [f'{k}: {tuple(v.shape)} vs model {tuple(target[k].shape)}'
+               for k, v in self.state_dict.items()
+               if k in target and v.shape != target[k].shape]
+        if extra or bad:
+            raise KeyError(f'converted state dict does not fit the model: '
+                           f'unknown keys {extra[:20]}, shape mismatches '
+                           f'{bad[:20]}')
+        return sorted(set(target) - set(self.state_dict))
+
+
+#: A rule: regex over the source key -> handler(match, key, value, conv).
+Rule = Tuple[str, Callable[[re.Match, str, Tensor, Conversion], None]]
+
+
+def apply_rules(state_dict: Dict[str, Tensor], rules: Sequence[Rule],
+                conv: Optional[Conversion] = None) -> Conversion:
+    """Run the first matching rule for every key; fail on uncovered keys.
+
+    Args:
+        state_dict: Source state dict.
+        rules: Ordered ``(regex, handler)`` pairs; ``re.fullmatch`` is used.
+        conv: Conversion to extend (a new one if None).
+
+    Returns:
+        The conversion.
+
+    Raises:
+        UnmappedKeysError: Keys that no rule matched.
+    """
+    conv = conv or Conversion()
+    compiled = [(re.compile(p), h) for p, h in rules]
+    unmatched = []
+    for key, value in state_dict.items():
+        for pattern, handler in compiled:
+            match = pattern.fullmatch(key)
+            if match:
+                handler(match, key, value, conv)
+                break
+        else:
+            unmatched.append(key)
+    if unmatched:
+        raise UnmappedKeysError(
+            f'{len(unmatched)} checkpoint keys match no conversion rule '
+            f'(neither mapped nor dropped): {unmatched[:30]}')
+    return conv
+
+
+# -- embeddings ----------------------------------------------------------------
+def resize_pos_embed_2d(pos_embed: Tensor,
+                        num_patches: Union[int, Tuple[int, int]],
+                        src_grid: Optional[Tuple[int, int]] = None) -> Tensor:
+    """Resize a ViT position embedding (CLS first) on its 2-D patch grid.
+
+    The official code resizes the flattened sequence in 1-D, which mixes rows
+    of the grid; this keeps the spatial layout. It uses timm's resampling
+    (bicubic, antialiased), i.e. what timm does when it loads a 224 px ViT at
+    another resolution.
+
+    Args:
+        pos_embed: (1, 1 + N_src, D).
+        num_patches: Target N (a square number) or target grid (rows, cols).
+        src_grid: Source grid (rows, cols); None means square.
+
+    Returns:
+        (1, 1 + rows * cols, D).
+    """
+    src = pos_embed.shape[1] - 1
+    if src_grid is None:
+        side = math.isqrt(src)
+        src_grid = (side, side)
+    if isinstance(num_patches, int):
+        side = math.isqrt(num_patches)
+        if side * side != num_patches:
+            raise ValueError(f'{num_patches} patches do not form a square '
+                             'grid; pass (rows, cols)')
+        num_patches = (side, side)
+    if src_grid[0] * src_grid[1] != src:
+        raise ValueError(f'position embedding has {src} patch entries, not '
+                         f'a {src_grid[0]}x{src_grid[1]} grid')
+    if tuple(src_grid) == tuple(num_patches):
+        return pos_embed
+    return resample_abs_pos_embed(pos_embed, list(num_patches),
+                                  list(src_grid), num_prefix_tokens=1)
+
+
+def resize_time_embed(time_embed: Tensor, num_frames: int) -> Tensor:
+    """Resize a (1, T, D) time embedding to ``num_frames`` frames.
+
+    Nearest interpolation, as the original TimeSformer, ALPRO and MCG do at
+    run time, so a resized model behaves as the original would.
+
+    Args:
+        time_embed: (1, T, D).
+        num_frames: Target T.
+
+    Returns:
+        (1, num_frames, D).
+    """
+    if time_embed.shape[1] == num_frames:
+        return time_embed
+    out = F.interpolate(time_embed.transpose(1, 2).float(), size=num_frames,
+                        mode='nearest')
+    return out.transpose(1, 2).to(time_embed.dtype)
+
+
+# -- token layouts -------------------------------------------------------------
+def hf_to_mcg_tokens(tokens: Tensor, num_frames: int) -> Tensor:
+    """Reorder HF / original TimeSformer tokens into mcg's layout.
+
+    HF and the original code put patch ``n`` of frame ``t`` at ``1 + n*T + t``
+    (space-major); mcg uses ``1 + t*N + n`` (time-major), which lets spatial
+    attention run on contiguous frames.
+
+    Args:
+        tokens: (B, 1 + N*T, D), CLS first.
+        num_frames: T.
+
+    Returns:
+        (B, 1 + T*N, D).
+    """
+    patches = rearrange(tokens[:, 1:], 'b (n t) d -> b (t n) d', t=num_frames)
+    return torch.cat([tokens[:, :1], patches], dim=1)
+
+
+def mcg_to_hf_tokens(tokens: Tensor, num_frames: int) -> Tensor:
+    """Inverse of :func:`hf_to_mcg_tokens`."""
+    patches = rearrange(tokens[:, 1:], 'b (t n) d -> b (n t) d', t=num_frames)
+    return torch.cat([tokens[:, :1], patches], dim=1)
+
+
+# -- original TimeSformer layout (also official MCG / ALPRO) -------------------
+_BLOCK_PARAMS = (r'(norm1|attn\.qkv|attn\.proj|temporal_norm1|'
+                 r'temporal_attn\.qkv|temporal_attn\.proj|temporal_fc|norm2|'
+                 r'mlp\.fc1|mlp\.fc2)\.(weight|bias)')
+
+
+def timesformer_rules(src_prefix: str, dst_prefix: str,
+                      num_patches: Optional[int] = None,
+                      num_frames: Optional[int] = None) -> List[Rule]:
+    """Rules for a state dict in the original TimeSformer layout.
+
+    mcg keeps the original parameter names, so keys map one-to-one; the
+    position embedding is resized on its 2-D grid and the time embedding to
+    the target frame count.
+
+    Args:
+        src_prefix: Source prefix, e.g. ``'visual_encoder.model.'``.
+        dst_prefix: Target prefix, e.g. ``'video_encoder.'``.
+        num_patches: Target patches per frame (None keeps the source's).
+        num_frames: Target frames (None keeps the source's).
+
+    Returns:
+        Rules for :func:`apply_rules`.
+    """
+    sp = re.escape(src_prefix)
+
+    def same(m, key, value, conv):
+        conv.map(key, dst_prefix + key[len(src_prefix):], value)
+
+    def pos(m, key, value, conv):
+        if num_patches is not None:
+            value = resize_pos_embed_2d(value, num_patches)
+        conv.map(key, dst_prefix + 'pos_embed', value)
+
+    def time(m, key, value, conv):
+        if num_frames is not None:
+            value = resize_time_embed(value, num_frames)
+        conv.map(key, dst_prefix + 'time_embed', value)
+
+    def head(m, key, value, conv):
+        conv.drop(key, 'video classification head (unused by mcg)')
+
+    return [
+        (sp + r'pos_embed', pos),
+        (sp + r'time_embed', time),
+        (sp + r'(cls_token|patch_embed\.proj\.(weight|bias)|'
+              r'norm\.(weight|bias))', same),
+        (sp + r'blocks\.\d+\.' + _BLOCK_PARAMS, same),
+        (sp + r'head\.(weight|bias)', head),
+    ]
+
+
+# -- Hugging Face transformers TimesformerModel --------------------------------
+_HF_LAYER = {
+    'layernorm_before': 'norm1',
+    'attention.attention.qkv': 'attn.qkv',
+    'attention.output.dense': 'attn.proj',
+    'temporal_layernorm': 'temporal_norm1',
+    'temporal_attention.attention.qkv': 'temporal_attn.qkv',
+    'temporal_attention.output.dense': 'temporal_attn.proj',
+    'temporal_dense': 'temporal_fc',
+    'layernorm_after': 'norm2',
+    'intermediate.dense': 'mlp.fc1',
+    'output.dense': 'mlp.fc2',
+}
+_HF_TOP = {
+    'embeddings.cls_token': 'cls_token',
+    'embeddings.patch_embeddings.projection.weight': 'patch_embed.proj.weight',
+    'embeddings.patch_embeddings.projection.bias': 'patch_embed.proj.bias',
+    'layernorm.weight': 'norm.weight',
+    'layernorm.bias': 'norm.bias',
+}
+
+
+def hf_timesformer_rules(dst_prefix: str = '',
+                         num_patches: Optional[int] = None,
+                         num_frames: Optional[int] = None) -> List[Rule]:
+    """Rules for HF ``TimesformerModel`` (optionally ``timesformer.``-prefixed).
+
+    Args:
+        dst_prefix: Target prefix.
+        num_patches: Target patches per frame (None keeps the source's).
+        num_frames: Target frames (None keeps the source's).
+
+    Returns:
+        Rules for :func:`apply_rules`.
+    """
+    pre = r'(?:timesformer\.)?'
+    layer_alt = '|'.join(re.escape(k) for k in _HF_LAYER)
+
+    def top(m, key, value, conv):
+        conv.map(key, dst_prefix + _HF_TOP[m.group(1)], value)
+
+    def layer(m, key, value, conv):
+        dst = f'blocks.{m.group(1)}.{_HF_LAYER[m.group(2)]}.{m.group(3)}'
+        conv.map(key, dst_prefix + dst, value)
+
+    def pos(m, key, value, conv):
+        if num_patches is not None:
+            value = resize_pos_embed_2d(value, num_patches)
+        conv.map(key, dst_prefix + 'pos_embed', value)
+
+    def time(m, key, value, conv):
+        if num_frames is not None:
+            value = resize_time_embed(value, num_frames)
+        conv.map(key, dst_prefix + 'time_embed', value)
+
+    def classifier(m, key, value, conv):
+        conv.drop(key, 'video classification head (unused by mcg)')
+
+    return [
+        (pre + r'embeddings\.position_embeddings', pos),
+        (pre + r'embeddings\.time_embeddings', time),
+        (pre + '(' + '|'.join(re.escape(k) for k in _HF_TOP) + ')', top),
+        (pre + rf'encoder\.layer\.(\d+)\.({layer_alt})\.(weight|bias)', layer),
+        (r'classifier\.(weight|bias)', classifier),
+    ]
+
+
+def hf_timesformer_to_mcg(state_dict: Dict[str, Tensor],
+                          num_patches: Optional[int] = None,
+                          num_frames: Optional[int] = None) -> Conversion:
+    """Convert HF ``TimesformerModel`` weights into :class:`TimeSformerEncoder`.
+
+    Only ``attention_type='divided_space_time'`` checkpoints are supported (the
+    others lack temporal attention). Outputs then agree up to token order:
+    see :func:`hf_to_mcg_tokens`.
+
+    Args:
+        state_dict: HF state dict (``TimesformerModel`` or the classifier).
+        num_patches: Target patches per frame, for a different resolution.
+        num_frames: Target frames, for a different clip length.
+
+    Returns:
+        The conversion (keys without prefix).
+    """
+    if not any('temporal_attention' in k for k in state_dict):
+        raise ValueError('not a divided space-time Timesformer checkpoint: no '
+                         'temporal_attention weights')
+    return apply_rules(state_dict,
+                       hf_timesformer_rules('', num_patches, num_frames))
+
+
+# -- timm ImageNet ViT -----------------------------------------------------------
+def timm_vit_to_mcg(vit: Dict[str, Tensor], num_patches: Optional[int] = None,
+                    num_frames: Optional[int] = None,
+                    dst_prefix: str = '') -> Conversion:
+    """Initialise a :class:`TimeSformerEncoder` from a timm ViT state dict.
+
+    Spatial weights are copied; temporal attention and its norm start as
+    copies of the spatial ones (as TimeSformer, ALPRO and MCG do);
+    ``temporal_fc`` and ``time_embed`` are zero, so at initialisation every
+    block's temporal branch adds nothing and each frame goes through the ViT.
+    ViT variants with parts mcg's encoder lacks (register tokens, LayerScale,
+    q/k norm) fail with :class:`UnmappedKeysError` rather than half-loading.
+
+    Args:
+        vit: timm ``VisionTransformer`` state dict.
+        num_patches: Target patches per frame (2-D resize of ``pos_embed``);
+            None keeps the source grid.
+        num_frames: Frames of the target encoder, for the zero
+            ``time_embed``; None leaves ``time_embed`` out.
+        dst_prefix: Target key prefix.
+
+    Returns:
+        The conversion.
+    """
+    spatial = {'norm1': 'temporal_norm1', 'attn.qkv': 'temporal_attn.qkv',
+               'attn.proj': 'temporal_attn.proj'}
+
+    def same(m, key, value, conv):
+        conv.map(key, dst_prefix + key, value)
+
+    def pos(m, key, value, conv):
+        if num_patches is not None:
+            value = resize_pos_embed_2d(value, num_patches)
+        conv.map(key, dst_prefix + 'pos_embed', value)
+
+    def block(m, key, value, conv):
+        conv.map(key, dst_prefix + key, value)
+        if m.group(2) in spatial:
+            conv.map(key, dst_prefix + f'blocks.{m.group(1)}.'
+                     f'{spatial[m.group(2)]}.{m.group(3)}', value.clone())
+
+    def head(m, key, value, conv):
+        conv.drop(key, 'ImageNet classifier (unused by mcg)')
+
+    conv = apply_rules(vit, [
+        (r'pos_embed', pos),
+        (r'(cls_token|patch_embed\.proj\.(weight|bias)|norm\.(weight|bias))',
+         same),
+        (r'blocks\.(\d+)\.(norm1|attn\.qkv|attn\.proj|norm2|mlp\.fc1|'
+         r'mlp\.fc2)\.(weight|bias)', block),
+        (r'(head|fc_norm|pre_logits\.fc)\.(weight|bias)', head),
+    ])
+    dim = vit['cls_token'].shape[-1]
+    blocks = sorted({int(k.split('.')[1]) for k in vit
+                     if k.startswith('blocks.')})
+    for i in blocks:
+        for p in ('weight', 'bias'):
+            shape = (dim, dim) if p == 'weight' else (dim,)
+            conv.add(f'{dst_prefix}blocks.{i}.temporal_fc.{p}',
+                     vit['cls_token'].new_zeros(shape),
+                     'zero: the temporal branch starts as a no-op')
+    if num_frames is not None:
+        conv.add(dst_prefix + 'time_embed',
+                 vit['cls_token'].new_zeros(1, num_frames, dim),
+                 'zero: no time embedding in an image ViT')
+    return conv

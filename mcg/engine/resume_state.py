@@ -1,0 +1,154 @@
+"""Checkpoint contents that load weights-only and resume exactly.
+
+A stock MMEngine checkpoint pickles ``HistoryBuffer`` objects and numpy values
+in its ``message_hub``, which torch's default ``weights_only=True`` loading
+refuses. :class:`ResumeStateHook` rewrites the message hub into plain tensors
+and containers just before a checkpoint is written and back into MMEngine
+objects right after one is read, and it adds the RNG states, so a resumed run
+continues the random streams where the interrupted one stopped.
+"""
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from typing import Any, Dict, Optional
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer, print_log
+
+from mcg.registry import HOOKS
+
+#: Marks a message hub stored by :func:`message_hub_to_plain`.
+PLAIN_FORMAT = 'mcg-plain-v1'
+_SAFE_LEAVES = (type(None), bool, int, float, str, bytes, torch.Tensor,
+                torch.dtype, torch.device)
+
+
+def _to_plain(value: Any) -> Any:
+    """numpy -> torch/Python; containers recursively; None if not loadable."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_plain(v) for v in value)
+    if isinstance(value, _SAFE_LEAVES):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def message_hub_to_plain(state: Dict) -> Dict:
+    """Turn ``MessageHub.state_dict()`` into weights-only loadable data.
+
+    Args:
+        state: The message hub state (``log_scalars``, ``runtime_info``,
+            ``resumed_keys``).
+
+    Returns:
+        The same information as tensors, numbers, strings and containers.
+    """
+    scalars = {}
+    for key, buf in state['log_scalars'].items():
+        logs, counts = buf.data
+        scalars[key] = dict(log_history=torch.from_numpy(np.asarray(logs)),
+                            count_history=torch.from_numpy(
+                                np.asarray(counts)),
+                            max_length=int(buf.max_length))
+    info = {}
+    for key, value in state['runtime_info'].items():
+        try:
+            info[key] = _to_plain(value)
+        except TypeError as exc:
+            print_log(f'message_hub runtime info {key!r} holds a {exc} and '
+                      'is not saved in the checkpoint', logger='current',
+                      level=30)
+    return dict(format=PLAIN_FORMAT, log_scalars=scalars, runtime_info=info,
+                resumed_keys=dict(state['resumed_keys']))
+
+
+def message_hub_from_plain(state: Dict) -> Dict:
+    """Inverse of :func:`message_hub_to_plain` (other inputs pass through)."""
+    if state.get('format') != PLAIN_FORMAT:
+        return state
+    scalars = OrderedDict(
+        (key, HistoryBuffer(v['log_history'].numpy(),
+                            v['count_history'].numpy(), v['max_length']))
+        for key, v in state['log_scalars'].items())
+    return dict(log_scalars=scalars,
+                runtime_info=OrderedDict(state['runtime_info']),
+                resumed_keys=OrderedDict(state['resumed_keys']))
+
+
+def capture_rng_state() -> Dict:
+    """The Python, numpy, torch (and CUDA) RNG states as plain data."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    state = dict(
+        python=random.getstate(),
+        numpy=dict(name=name, keys=torch.from_numpy(keys.astype(np.int64)),
+                   pos=int(pos), has_gauss=int(has_gauss),
+                   cached_gaussian=float(cached)),
+        torch=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng_state(state: Dict) -> None:
+    """Set the RNGs to a state from :func:`capture_rng_state`."""
+    random.setstate(state['python'])
+    n = state['numpy']
+    np.random.set_state((n['name'], n['keys'].numpy().astype(np.uint32),
+                         n['pos'], n['has_gauss'], n['cached_gaussian']))
+    torch.set_rng_state(state['torch'])
+    if state.get('cuda') and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
+
+
+def _strip_unloaded(state: Dict) -> None:
+    """Drop placeholders of objects an untrusted legacy file could not load."""
+    from .checkpoint import UnloadedObject
+    for part in ('log_scalars', 'runtime_info'):
+        values = state.get(part, {})
+        for key in [k for k, v in values.items()
+                    if isinstance(v, UnloadedObject)]:
+            del values[key]
+
+
+@HOOKS.register_module()
+class ResumeStateHook(Hook):
+    """Save checkpoints that load weights-only and resume exactly.
+
+    * before saving: the message hub becomes plain data and the RNG states are
+      added under ``checkpoint['rng_state']``;
+    * after loading: the message hub is rebuilt for MMEngine; when the runner
+      resumes, the RNG states go to the train loop
+      (:class:`~mcg.engine.loops.ResumableEpochBasedTrainLoop` restores them
+      right before the next batch is read), or are restored at once for
+      other loops.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = message_hub_to_plain(
+                checkpoint['message_hub'])
+        checkpoint['rng_state'] = capture_rng_state()
+
+    def after_load_checkpoint(self, runner, checkpoint: Dict) -> None:
+        if isinstance(checkpoint.get('message_hub'), dict):
+            checkpoint['message_hub'] = message_hub_from_plain(
+                checkpoint['message_hub'])
+            _strip_unloaded(checkpoint['message_hub'])
+        rng: Optional[Dict] = checkpoint.get('rng_state')
+        if rng is None or not getattr(runner, '_resume', False):
+            return
+        loop = getattr(runner, '_train_loop', None)
+        if hasattr(loop, 'set_resumed_rng_state'):
+            loop.set_resumed_rng_state(rng)
+        else:
+            restore_rng_state(rng)

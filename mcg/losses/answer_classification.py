@@ -1,0 +1,46 @@
+"""Cross-entropy over answer classes or answer candidates."""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from mcg.registry import MODELS
+from .base import BaseMCGLoss
+
+
+@MODELS.register_module()
+class AnswerClassificationLoss(BaseMCGLoss):
+    """Softmax cross-entropy of ``<inputs>_logits`` against ``<inputs>_targets``.
+
+    With ``inputs='cls'`` (default) it trains the K-way classifier head
+    (MCG-CH): targets of ``-100`` (answers outside the K classes) are
+    ignored, and a batch where every answer is outside gives 0. With
+    ``inputs='choice'`` it trains multiple-choice scoring
+    (:class:`~mcg.heads.VTMChoiceScorer`): a softmax over each question's
+    candidate scores.
+
+    Args:
+        weight: Multiplier of the term.
+        inputs: Prefix of the logits/targets keys in the model outputs.
+        label_smoothing: Label smoothing of the cross-entropy.
+        init_cfg: MMEngine init config.
+    """
+
+    def __init__(self, weight: float = 1.0, inputs: str = 'cls',
+                 label_smoothing: float = 0.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(weight, init_cfg)
+        self.inputs = inputs
+        self.label_smoothing = label_smoothing
+        self.requires = (f'{inputs}_logits', f'{inputs}_targets')
+
+    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
+        logits = outputs[f'{self.inputs}_logits'].float()
+        targets = outputs[f'{self.inputs}_targets']
+        if not bool((targets != -100).any()):
+            # Keeps the graph (DDP needs every rank to backward).
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits, targets, ignore_index=-100,
+                               label_smoothing=self.label_smoothing)

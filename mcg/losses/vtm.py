@@ -1,0 +1,140 @@
+"""Video-text matching (VTM, Eq. 9 of the paper) with ICL hard negatives."""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mcg.registry import MODELS
+from mcg.utils.dist import mean_count_per_rank
+from .base import BaseMCGLoss
+
+SAMPLING_MODES = ('multinomial', 'hardest', 'uniform')
+
+
+@MODELS.register_module()
+class VideoTextMatchingLoss(BaseMCGLoss):
+    """Binary matched / not-matched classification of the fusor's ``[FUS]``.
+
+    For every pair of the batch (text row ``i`` and its clip), the loss adds
+    one negative video for the text and one negative text for the video, so
+    positives and negatives come 1:2 (as in ALPRO). A 2-way linear head on the
+    fused ``[FUS]`` state gives ``p_vtm``, and Eq. 9's ``H(q_vtm, p_vtm)`` is
+    the cross-entropy of that two-category distribution with the 0/1 label,
+    i.e. the binary cross-entropy of the paper.
+
+    Negatives are drawn from this rank's batch (the candidates must be fused,
+    which needs their token sequences) and never share the positive's clip:
+    the negative video of text ``i`` is a clip other than its own, the
+    negative text of pair ``i`` is a text about another clip.
+    ``sampling='multinomial'`` draws them with probability
+    ``softmax(sim / tau_1)`` of the ICL similarity (Eq. 1) over the allowed
+    candidates (ALBEF/ALPRO's hard-negative mining); ``'hardest'`` takes the
+    most similar allowed candidate; ``'uniform'`` ignores the similarity.
+    Without an :class:`InstanceContrastiveLoss` in the model, candidates are
+    drawn uniformly. Pairs without any allowed candidate (a batch with one
+    clip) get no negative.
+
+    The model provides ``outputs['fuse']``: ``fuse(text_rows, clip_rows)``
+    runs the fusor on arbitrary (text, clip) pairs and returns
+    ``(states, mask)`` with ``[FUS]`` first.
+
+    Args:
+        weight: ``lambda_2`` of Eq. 11.
+        in_dims: Width of the fusor output; None takes it from the model.
+        sampling: ``'multinomial'``, ``'hardest'`` or ``'uniform'``.
+        init_cfg: MMEngine init config.
+    """
+
+    requires = ('fused', 'fuse', 'video_index')
+
+    def __init__(self, weight: float = 1.0, in_dims: Optional[int] = None,
+                 sampling: str = 'multinomial',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(weight, init_cfg)
+        if sampling not in SAMPLING_MODES:
+            raise ValueError(f'sampling must be one of {SAMPLING_MODES}, '
+                             f'got {sampling!r}')
+        self.sampling = sampling
+        self.head: Optional[nn.Linear] = None
+        # A list keeps the ICL loss out of this module's state dict.
+        self._similarity: List = []
+        if in_dims is not None:
+            self.head = nn.Linear(in_dims, 2)
+
+    def bind(self, model: nn.Module) -> None:
+        """Create the head from the fusor width; find the ICL similarity."""
+        if self.head is None:
+            self.head = nn.Linear(model.fusor.embed_dims, 2)
+        elif self.head.in_features != model.fusor.embed_dims:
+            raise ValueError(f'VTM head expects width {self.head.in_features},'
+                             f' the fusor has {model.fusor.embed_dims}')
+        from .icl import InstanceContrastiveLoss
+        icl = [m for m in model.losses.values()
+               if isinstance(m, InstanceContrastiveLoss)]
+        self._similarity = [icl[0].local_similarity] if icl else []
+
+    def set_similarity(self, fn: Optional[Callable]) -> None:
+        """Use ``fn(outputs) -> (sim (B, V), tau)`` to pick negatives."""
+        self._similarity = [fn] if fn is not None else []
+
+    # -- negatives --------------------------------------------------------------
+    @torch.no_grad()
+    def pick_negatives(self, outputs: Dict[str, Tensor]
+                       ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Choose one negative clip per text and one negative text per pair.
+
+        Returns:
+            ``(text_rows, neg_clips)`` for the negative videos and
+            ``(neg_texts, clip_rows)`` for the negative texts.
+        """
+        index = outputs['video_index']
+        rows = torch.arange(len(index), device=index.device)
+        num_clips = outputs['video_clips'].shape[0] \
+            if 'video_clips' in outputs else int(index.max()) + 1
+        clip_ids = torch.arange(num_clips, device=index.device)
+        allowed_v = index[:, None] != clip_ids[None]          # text -> clip
+        allowed_t = index[:, None] != index[None]             # pair -> text
+        if self._similarity and self.sampling != 'uniform':
+            sim, tau = self._similarity[0](outputs)
+            scores_v = sim / tau                              # (B, V)
+            scores_t = scores_v[:, index].t()                 # (pair, text)
+        else:
+            scores_v = torch.zeros(allowed_v.shape, device=index.device)
+            scores_t = torch.zeros(allowed_t.shape, device=index.device)
+        neg_v, ok_v = self._choose(scores_v, allowed_v)
+        neg_t, ok_t = self._choose(scores_t, allowed_t)
+        return rows[ok_v], neg_v[ok_v], neg_t[ok_t], index[ok_t]
+
+    def _choose(self, scores: Tensor, allowed: Tensor
+                ) -> Tuple[Tensor, Tensor]:
+        """One candidate column per row, and which rows have any allowed."""
+        ok = allowed.any(-1)
+        if self.sampling == 'hardest':
+            return scores.masked_fill(~allowed, float('-inf')).argmax(-1), ok
+        # Rows without candidates draw anything; ``ok`` discards them.
+        logits = scores.float().masked_fill(~(allowed | ~ok[:, None]),
+                                            float('-inf'))
+        return torch.multinomial(logits.softmax(-1), 1).squeeze(-1), ok
+
+    # -- loss -----------------------------------------------------------------
+    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
+        text_rows, neg_clips, neg_texts, clip_rows = self.pick_negatives(
+            outputs)
+        fuse = outputs['fuse']
+        fus = [outputs['fused'][:, 0]]
+        for t_rows, c_rows in ((text_rows, neg_clips), (neg_texts, clip_rows)):
+            if len(t_rows):
+                fus.append(fuse(t_rows, c_rows)[0][:, 0])
+        fus = torch.cat(fus)
+        num_pos = outputs['fused'].shape[0]
+        labels = torch.zeros(len(fus), dtype=torch.long, device=fus.device)
+        labels[:num_pos] = 1
+        logits = self.head(fus.float())
+        with torch.no_grad():
+            outputs['acc_vtm'] = (logits.argmax(-1) == labels).float().mean()
+        # Mean over the global batch's pairs once DDP averages gradients.
+        return F.cross_entropy(logits, labels, reduction='sum') / \
+            mean_count_per_rank(len(labels), logits.device)

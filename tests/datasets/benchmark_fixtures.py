@@ -1,0 +1,205 @@
+"""Writers of tiny datasets in each benchmark's released format.
+
+Every clip is 8 frames of 32x32 whose grey level encodes the frame index
+(``FRAME_LEVEL * i``), so a test can tell which frames were decoded.
+"""
+import json
+import os
+
+import numpy as np
+
+FRAME_LEVEL = 24
+NUM_FRAMES = 8
+
+
+def clip_frames(num_frames: int = NUM_FRAMES, size: int = 32) -> np.ndarray:
+    """(T, size, size, 3) uint8 frames, frame i filled with level 24*i."""
+    levels = np.arange(num_frames, dtype=np.uint8) * FRAME_LEVEL
+    return np.broadcast_to(levels[:, None, None, None],
+                           (num_frames, size, size, 3)).copy()
+
+
+def write_mp4(path: str, num_frames: int = NUM_FRAMES) -> str:
+    from mcg.datasets.shapesqa.writer import encode_video
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    encode_video(clip_frames(num_frames), path, fps=8)
+    return path
+
+
+def write_gif(path: str, num_frames: int = NUM_FRAMES) -> str:
+    """An animated GIF: decord cannot open these, PyAV can."""
+    from PIL import Image
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    frames = [Image.fromarray(f) for f in clip_frames(num_frames)]
+    frames[0].save(path, save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    return path
+
+
+def write_frame_folder(folder: str, num_frames: int = NUM_FRAMES,
+                       ext: str = '.jpg') -> str:
+    from PIL import Image
+    os.makedirs(folder, exist_ok=True)
+    for i, frame in enumerate(clip_frames(num_frames)):
+        # 1-based names without padding exercise the numeric sort.
+        Image.fromarray(frame).save(os.path.join(folder, f'{i + 1}{ext}'))
+    return folder
+
+
+def write_json(path: str, obj) -> str:
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(obj, f)
+    return path
+
+
+def write_lines(path: str, lines) -> str:
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+
+def make_msrvtt_jsonl(root: str) -> str:
+    """3 videos, 6 questions (every Table III type plus a duplicate video)."""
+    recs = [
+        dict(answer='couch', question='what are they sitting on?',
+             video_id='video7010', answer_type='what'),
+        dict(answer='man', question='who is talking?', video_id='video7010',
+             answer_type='who'),
+        dict(answer='fast', question='how does the car go?',
+             video_id='video7011', answer_type='how'),
+        dict(answer='night', question='when is it?', video_id='video7011',
+             answer_type='when'),
+        # No answer_type: derived from the first word.
+        dict(answer='kitchen', question='where is the man?',
+             video_id='video7012'),
+        dict(answer='dog', question='What runs?', video_id='video7012'),
+    ]
+    write_lines(os.path.join(root, 'txt', 'test.jsonl'),
+                [json.dumps(r) for r in recs])
+    for vid in ('video7010', 'video7011', 'video7012'):
+        write_mp4(os.path.join(root, 'videos', vid + '.mp4'))
+    return root
+
+
+def make_msvd_original(root: str) -> str:
+    """Original release json + youtube_mapping.txt + .avi-named clips."""
+    write_json(os.path.join(root, 'test_qa.json'), [
+        dict(answer='someone', id=1, question='who opened the box?',
+             video_id=1),
+        dict(answer='box', id=2, question='what was opened?', video_id=1),
+        dict(answer='dance', id=3, question='what do they do?', video_id=2),
+    ])
+    write_lines(os.path.join(root, 'youtube_mapping.txt'),
+                ['-4wsuPCjDBc_5_15 vid1', 'abcDEF_0_10 vid2'])
+    # decord sniffs the container, so an mp4 stream named .avi still opens.
+    write_mp4(os.path.join(root, 'videos', '-4wsuPCjDBc_5_15.avi'))
+    write_mp4(os.path.join(root, 'videos', 'abcDEF_0_10.avi'))
+    return root
+
+
+def make_nextqa(root: str) -> str:
+    """MC csv (types CH, TN, TP, DL; no CW) and OE csv, one video folder."""
+    header = 'video,frame_count,width,height,question,answer,qid,type'
+    opts = ',a0,a1,a2,a3,a4'
+    write_lines(os.path.join(root, 'mc', 'val.csv'), [
+        header + opts,
+        '4010069381,8,32,32,how do they play,2,6,CH,roll,tap,strum,hit,pat',
+        '4010069381,8,32,32,what after the song,0,7,TN,bow,sit,run,jump,cry',
+        '4010069381,8,32,32,what before the song,4,8,TP,a,b,c,d,e',
+        '2345678901,8,32,32,where is the man,1,0,DL,park,stage,bar,home,car',
+    ])
+    write_lines(os.path.join(root, 'oe', 'test.csv'), [
+        header,
+        '4010069381,8,32,32,what does the man hold,guitar,0,DO',
+        '4010069381,8,32,32,how many people,two,1,DC',
+        '2345678901,8,32,32,why does he bow,thank audience,2,CW',
+    ])
+    vid_map = {'4010069381': '0101/4010069381',
+               '2345678901': '0102/2345678901'}
+    for sub in ('mc', 'oe'):
+        write_json(os.path.join(root, sub, 'map_vid_vidorID.json'), vid_map)
+    write_json(os.path.join(root, 'oe', 'add_reference_answer_test.json'),
+               {'4010069381': {'0': 'violin'}})
+    for value in vid_map.values():
+        write_mp4(os.path.join(root, 'NExTVideo', value + '.mp4'))
+    return root
+
+
+def make_tvqa(root: str) -> str:
+    """val jsonl with a NaN ts and a Big Bang Theory (prefix-less) clip."""
+    def rec(qid, vid, label, ts):
+        body = dict(a0='glass', a1='nachos', a2='purse', a3='book',
+                    a4='bottle', answer_idx=label, q=f'question {qid}?',
+                    qid=qid, vid_name=vid, show_name='x')
+        # json.dumps writes NaN as the bare token the real files contain.
+        return json.dumps(dict(body, ts=ts))
+    write_lines(os.path.join(root, 'tvqa_val.jsonl'), [
+        rec(7, 'met_s06e22_seg01_clip_02', 4, '0.50-1.20'),
+        rec(8, 'met_s06e22_seg01_clip_02', 0, float('nan')),
+        rec(9, 's03e21_seg02_clip_08', 2, '1.00-2.00'),
+    ])
+    frames = os.path.join(root, 'frames_hq')
+    write_frame_folder(os.path.join(frames, 'met_frames',
+                                    'met_s06e22_seg01_clip_02'))
+    write_frame_folder(os.path.join(frames, 'bbt_frames',
+                                    's03e21_seg02_clip_08'), ext='.png')
+    return root
+
+
+def make_clevrer(root: str) -> str:
+    """validation.json: 2 scenes, all four question types."""
+    def choices(*verdicts):
+        return [dict(choice_id=i, choice=f'option {i}', answer=v)
+                for i, v in enumerate(verdicts)]
+    scenes = [
+        dict(scene_index=10000, video_filename='video_10000.mp4', questions=[
+            dict(question_id=0, question='What shape is it?',
+                 question_type='descriptive', answer='cube'),
+            dict(question_id=1, question='How many spheres?',
+                 question_type='descriptive', answer='2'),
+            dict(question_id=2, question='What is responsible?',
+                 question_type='explanatory',
+                 choices=choices('correct', 'wrong', 'correct')),
+            dict(question_id=3, question='What will happen next?',
+                 question_type='predictive',
+                 choices=choices('wrong', 'correct')),
+        ]),
+        dict(scene_index=10001, video_filename='video_10001.mp4', questions=[
+            dict(question_id=0, question='What if the cube is removed?',
+                 question_type='counterfactual',
+                 choices=choices('correct', 'wrong', 'wrong', 'correct')),
+        ]),
+    ]
+    write_json(os.path.join(root, 'validation.json'), scenes)
+    for idx in (10000, 10001):
+        write_mp4(os.path.join(root, 'video_validation', 'video_10000-11000',
+                               f'video_{idx}.mp4'))
+    return root
+
+
+def make_tgifqa(root: str) -> str:
+    """Test_{frameqa,action,count}_question.csv (tab-separated) + gifs."""
+    tab = '\t'.join
+    write_lines(os.path.join(root, 'Test_frameqa_question.csv'), [
+        tab(['gif_name', 'question', 'answer', 'type', 'vid_id', 'key',
+             'description']),
+        tab(['tumblr_a', 'what is placed in the cone ?', 'cookie', '0',
+             'FRAMEQA1', '1', 'a cookie']),
+        tab(['tumblr_a', 'what color is the cone ?', 'white', '2',
+             'FRAMEQA2', '2', 'a cone']),
+    ])
+    write_lines(os.path.join(root, 'Test_action_question.csv'), [
+        tab(['gif_name', 'question', 'a1', 'a2', 'a3', 'a4', 'a5', 'answer',
+             'vid_id', 'key']),
+        tab(['tumblr_b', 'what does the man do 3 times ?', 'nod', 'wave',
+             'jump', 'clap', 'blink', '1', 'ACTION1', '3']),
+    ])
+    write_lines(os.path.join(root, 'Test_count_question.csv'), [
+        tab(['gif_name', 'question', 'answer', 'vid_id', 'key']),
+        tab(['tumblr_a', 'how many times does he nod ?', '3', 'COUNT1', '4']),
+    ])
+    write_gif(os.path.join(root, 'gifs', 'tumblr_a.gif'))
+    write_mp4(os.path.join(root, 'gifs', 'tumblr_b.mp4'))
+    return root

@@ -44,6 +44,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--dtypes', default='fp32,bf16')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
+    p.add_argument('--profile', action='store_true',
+                   help='profile one fwd+bwd step per model (fp32) and '
+                   'print where the time goes, by op category')
+    p.add_argument('--checkpointing', action='store_true',
+                   help='also time mcg with gradient checkpointing')
     p.add_argument('--threads', type=int, default=0,
                    help='torch CPU threads (0: leave the default)')
     return p.parse_args()
@@ -116,16 +121,16 @@ def step(model, video, hf: bool, dtype: str, device: str) -> Dict[str, float]:
     amp = (torch.autocast(device.split(':')[0], dtype=torch.bfloat16)
            if dtype == 'bf16' else nullcontext())
     sync()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with amp, saved_bytes(counter):
         out = run(model, video, hf)
         loss = out.float().square().mean()
     loss.backward()
     sync()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = (torch.cuda.max_memory_allocated(device) / 2**20
             if device.startswith('cuda') else float('nan'))
-    return dict(time=elapsed, saved_mb=counter['bytes'] / 2**20,
+    return dict(time=elapsed, cpu=cpu, saved_mb=counter['bytes'] / 2**20,
                 peak_mb=peak)
 
 
@@ -141,6 +146,41 @@ def check_outputs(hf, mcg, video, frames: int, dtype: str, device: str
     return (a - b).abs().max().item()
 
 
+#: Op-name fragments -> category, first match wins.
+CATEGORIES = (
+    ('matmul (linear layers)', ('aten::mm', 'aten::addmm')),
+    ('attention (bmm, softmax, SDPA)', ('aten::bmm', 'softmax',
+                                        'scaled_dot_product')),
+    ('copies (copy_, cat, fill_, gradient add_)', ('aten::copy_',
+                                                   'aten::cat',
+                                                   'aten::fill_',
+                                                   'aten::add_')),
+    ('convolution (patch embedding)', ('convolution',)),
+)
+
+
+def profile(hf, mcg, video) -> None:
+    """Self time per op category for one fwd+bwd step of each model."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+    print('\n[profile, fp32, one step] self time in seconds (share)')
+    for name, model, is_hf in (('hf', hf, True), ('mcg', mcg, False)):
+        step(model, video, is_hf, 'fp32', 'cpu')             # warm-up
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            step(model, video, is_hf, 'fp32', 'cpu')
+        totals: Dict[str, float] = {}
+        for evt in prof.key_averages():
+            if evt.key.startswith(('autograd::', 'torch::autograd')):
+                continue
+            cat = next((c for c, keys in CATEGORIES
+                        if any(k in evt.key for k in keys)), 'other')
+            totals[cat] = totals.get(cat, 0.0) + evt.self_cpu_time_total
+        total = sum(totals.values())
+        print(f'  {name}: total {total / 1e6:.2f} s')
+        for cat, t in sorted(totals.items(), key=lambda kv: -kv[1]):
+            print(f'    {cat:42s} {t / 1e6:6.2f}  ({100 * t / total:4.1f} %)')
+
+
 def main() -> None:
     args = parse_args()
     if args.threads:
@@ -153,28 +193,40 @@ def main() -> None:
     hf, mcg = build(args)
     video = torch.randn(args.batch, args.frames, 3, args.img, args.img,
                         device=args.device)
+    if args.profile:
+        profile(hf, mcg, video)
+        return
     for dtype in args.dtypes.split(','):
         diff = check_outputs(hf, mcg, video, args.frames, dtype, args.device)
         for _ in range(args.warmup):
             step(hf, video, True, dtype, args.device)
             step(mcg, video, False, dtype, args.device)
-        res: Dict[str, List[Dict[str, float]]] = {'hf': [], 'mcg': []}
+        names = ['hf', 'mcg'] + (['mcg+ckpt'] if args.checkpointing else [])
+        res: Dict[str, List[Dict[str, float]]] = {k: [] for k in names}
         for _ in range(args.reps):
             res['hf'].append(step(hf, video, True, dtype, args.device))
             res['mcg'].append(step(mcg, video, False, dtype, args.device))
-        med = {k: statistics.median(r['time'] for r in v)
-               for k, v in res.items()}
-        ratios = [h['time'] / m['time'] for h, m in zip(res['hf'],
-                                                        res['mcg'])]
+            if args.checkpointing:
+                mcg.gradient_checkpointing = True
+                res['mcg+ckpt'].append(step(mcg, video, False, dtype,
+                                            args.device))
+                mcg.gradient_checkpointing = False
         print(f'\n[{dtype}] max |out_hf - out_mcg| = {diff:.2e}')
-        for k in ('hf', 'mcg'):
+        med = {}
+        for k in names:
+            med[k] = {m: statistics.median(r[m] for r in res[k])
+                      for m in ('time', 'cpu')}
             r = res[k][-1]
-            times = ', '.join(f"{x['time']:.3f}" for x in res[k])
-            print(f'  {k:4s} fwd+bwd s: median {med[k]:.3f} ({times}); '
-                  f'saved activations {r["saved_mb"]:.0f} MiB; '
-                  f'peak CUDA {r["peak_mb"]:.0f} MiB')
-        print(f'  speed ratio hf/mcg: median-of-times {med["hf"] / med["mcg"]:.2f}x'
-              f', per-pair {", ".join(f"{x:.2f}" for x in ratios)}')
+            times = ', '.join(f"{x['time']:.2f}" for x in res[k])
+            print(f'  {k:8s} fwd+bwd: wall median {med[k]["time"]:.3f} s '
+                  f'({times}); CPU {med[k]["cpu"]:.3f} s; saved activations '
+                  f'{r["saved_mb"]:.0f} MiB; peak CUDA {r["peak_mb"]:.0f} MiB')
+        pairs = [h['time'] / m['time'] for h, m in zip(res['hf'],
+                                                        res['mcg'])]
+        wall = med['hf']['time'] / med['mcg']['time']
+        cpu = med['hf']['cpu'] / med['mcg']['cpu']
+        print(f'  speed ratio hf/mcg: wall {wall:.2f}x (per pair '
+              f'{", ".join(f"{x:.2f}" for x in pairs)}), CPU time {cpu:.2f}x')
     print(f'\nmachine at end: {machine(args.device)}')
 
 

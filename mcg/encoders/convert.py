@@ -1,10 +1,8 @@
-"""Checkpoint conversion into mcg's video encoder, with an audit trail.
+"""Checkpoint conversion into mcg's video encoder.
 
-Every converter returns a :class:`Conversion`: the converted state dict plus,
-for every source key, where it went (``mapped``) or why it was left out
-(``dropped``), and the target keys made up on the way (``added``). Source keys
-that no rule covers raise :class:`UnmappedKeysError`, so a checkpoint with an
-unexpected layout fails loudly instead of half-loading.
+Every converter returns a :class:`~mcg.encoders.conversion.Conversion`: the
+converted state dict plus, for every source key, where it went or why it was
+left out; keys no rule covers raise :class:`UnmappedKeysError`.
 
 Sources handled here (the whole-model official MCG / ALPRO converter lives in
 :mod:`mcg.models.convert` and reuses these):
@@ -12,14 +10,13 @@ Sources handled here (the whole-model official MCG / ALPRO converter lives in
 * Hugging Face ``TimesformerModel`` / ``TimesformerForVideoClassification``;
 * the original TimeSformer layout (facebookresearch/TimeSformer, ALPRO and
   official MCG ``visual_encoder.model.*``), which mcg's parameter names follow;
-* timm ImageNet ViTs (see :func:`mcg.encoders.weight_init.timm_vit_to_timesformer`).
+* timm ImageNet ViTs (:func:`timm_vit_to_mcg`).
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -27,123 +24,11 @@ from einops import rearrange
 from timm.layers import resample_abs_pos_embed
 from torch import Tensor
 
+from .conversion import (Conversion, Rule, UnmappedKeysError,  # noqa: F401
+                         apply_rules)
 
 
-class UnmappedKeysError(KeyError):
-    """Source keys that no conversion rule maps or explicitly drops."""
-
-
-@dataclass
-class Conversion:
-    """A converted state dict and the record of how it was produced.
-
-    Attributes:
-        state_dict: Target keys -> tensors.
-        mapped: Source key -> target keys it was copied (or resized) into.
-        dropped: Source key -> reason it is not used.
-        added: Target key -> how it was synthesised (not in the source).
-    """
-
-    state_dict: Dict[str, Tensor] = field(default_factory=dict)
-    mapped: Dict[str, List[str]] = field(default_factory=dict)
-    dropped: Dict[str, str] = field(default_factory=dict)
-    added: Dict[str, str] = field(default_factory=dict)
-
-    def map(self, src: str, dst: str, value: Tensor) -> None:
-        """Record ``src`` -> ``dst`` and store ``value`` under ``dst``."""
-        if dst in self.state_dict:
-            raise KeyError(f'two source keys map to {dst!r}')
-        self.state_dict[dst] = value
-        self.mapped.setdefault(src, []).append(dst)
-
-    def drop(self, src: str, reason: str) -> None:
-        """Record that ``src`` is deliberately not used."""
-        self.dropped[src] = reason
-
-    def add(self, dst: str, value: Tensor, reason: str) -> None:
-        """Store a synthesised target tensor."""
-        self.state_dict[dst] = value
-        self.added[dst] = reason
-
-    def unhandled(self, source_keys: Sequence[str]) -> List[str]:
-        """Source keys neither mapped nor dropped."""
-        return [k for k in source_keys
-                if k not in self.mapped and k not in self.dropped]
-
-    def summary(self) -> str:
-        """One line of counts plus the reasons for dropped keys, grouped."""
-        reasons: Dict[str, int] = {}
-        for reason in self.dropped.values():
-            reasons[reason] = reasons.get(reason, 0) + 1
-        lines = [f'{len(self.mapped)} source keys mapped to '
-                 f'{sum(map(len, self.mapped.values()))} target keys, '
-                 f'{len(self.dropped)} dropped, {len(self.added)} added']
-        lines += [f'  dropped {n}: {r}' for r, n in sorted(reasons.items())]
-        lines += [f'  added {k}: {r}' for k, r in sorted(self.added.items())]
-        return '\n'.join(lines)
-
-    def check_against(self, target: Dict[str, Tensor]) -> List[str]:
-        """Check shapes against a model's state dict.
-
-        Args:
-            target: The receiving model's ``state_dict()``.
-
-        Returns:
-            Target keys the conversion does not provide (left at their init).
-
-        Raises:
-            KeyError: The conversion produced keys the model does not have,
-                or tensors of the wrong shape.
-        """
-        extra = sorted(set(self.state_dict) - set(target))
-        bad = [f'{k}: {tuple(v.shape)} vs model {tuple(target[k].shape)}'
-               for k, v in self.state_dict.items()
-               if k in target and v.shape != target[k].shape]
-        if extra or bad:
-            raise KeyError(f'converted state dict does not fit the model: '
-                           f'unknown keys {extra[:20]}, shape mismatches '
-                           f'{bad[:20]}')
-        return sorted(set(target) - set(self.state_dict))
-
-
-#: A rule: regex over the source key -> handler(match, key, value, conv).
-Rule = Tuple[str, Callable[[re.Match, str, Tensor, Conversion], None]]
-
-
-def apply_rules(state_dict: Dict[str, Tensor], rules: Sequence[Rule],
-                conv: Optional[Conversion] = None) -> Conversion:
-    """Run the first matching rule for every key; fail on uncovered keys.
-
-    Args:
-        state_dict: Source state dict.
-        rules: Ordered ``(regex, handler)`` pairs; ``re.fullmatch`` is used.
-        conv: Conversion to extend (a new one if None).
-
-    Returns:
-        The conversion.
-
-    Raises:
-        UnmappedKeysError: Keys that no rule matched.
-    """
-    conv = conv or Conversion()
-    compiled = [(re.compile(p), h) for p, h in rules]
-    unmatched = []
-    for key, value in state_dict.items():
-        for pattern, handler in compiled:
-            match = pattern.fullmatch(key)
-            if match:
-                handler(match, key, value, conv)
-                break
-        else:
-            unmatched.append(key)
-    if unmatched:
-        raise UnmappedKeysError(
-            f'{len(unmatched)} checkpoint keys match no conversion rule '
-            f'(neither mapped nor dropped): {unmatched[:30]}')
-    return conv
-
-
-# -- embeddings ----------------------------------------------------------------
+# -- embeddings ---------------------------------------------------------------
 def resize_pos_embed_2d(pos_embed: Tensor,
                         num_patches: Union[int, Tuple[int, int]],
                         src_grid: Optional[Tuple[int, int]] = None) -> Tensor:
@@ -201,7 +86,7 @@ def resize_time_embed(time_embed: Tensor, num_frames: int) -> Tensor:
     return out.transpose(1, 2).to(time_embed.dtype)
 
 
-# -- token layouts -------------------------------------------------------------
+# -- token layouts ------------------------------------------------------------
 def hf_to_mcg_tokens(tokens: Tensor, num_frames: int) -> Tensor:
     """Reorder HF / original TimeSformer tokens into mcg's layout.
 
@@ -226,7 +111,7 @@ def mcg_to_hf_tokens(tokens: Tensor, num_frames: int) -> Tensor:
     return torch.cat([tokens[:, :1], patches], dim=1)
 
 
-# -- original TimeSformer layout (also official MCG / ALPRO) -------------------
+# -- original TimeSformer layout (also official MCG / ALPRO) ------------------
 _BLOCK_PARAMS = (r'(norm1|attn\.qkv|attn\.proj|temporal_norm1|'
                  r'temporal_attn\.qkv|temporal_attn\.proj|temporal_fc|norm2|'
                  r'mlp\.fc1|mlp\.fc2)\.(weight|bias)')
@@ -278,7 +163,7 @@ def timesformer_rules(src_prefix: str, dst_prefix: str,
     ]
 
 
-# -- Hugging Face transformers TimesformerModel --------------------------------
+# -- Hugging Face transformers TimesformerModel -------------------------------
 _HF_LAYER = {
     'layernorm_before': 'norm1',
     'attention.attention.qkv': 'attn.qkv',
@@ -303,7 +188,7 @@ _HF_TOP = {
 def hf_timesformer_rules(dst_prefix: str = '',
                          num_patches: Optional[int] = None,
                          num_frames: Optional[int] = None) -> List[Rule]:
-    """Rules for HF ``TimesformerModel`` (optionally ``timesformer.``-prefixed).
+    """Rules for HF ``TimesformerModel`` keys (``timesformer.`` prefix optional).
 
     Args:
         dst_prefix: Target prefix.
@@ -348,7 +233,7 @@ def hf_timesformer_rules(dst_prefix: str = '',
 def hf_timesformer_to_mcg(state_dict: Dict[str, Tensor],
                           num_patches: Optional[int] = None,
                           num_frames: Optional[int] = None) -> Conversion:
-    """Convert HF ``TimesformerModel`` weights into :class:`TimeSformerEncoder`.
+    """Convert HF ``TimesformerModel`` weights for :class:`TimeSformerEncoder`.
 
     Only ``attention_type='divided_space_time'`` checkpoints are supported (the
     others lack temporal attention). Outputs then agree up to token order:
@@ -369,7 +254,7 @@ def hf_timesformer_to_mcg(state_dict: Dict[str, Tensor],
                        hf_timesformer_rules('', num_patches, num_frames))
 
 
-# -- timm ImageNet ViT -----------------------------------------------------------
+# -- timm ImageNet ViT --------------------------------------------------------
 def timm_vit_to_mcg(vit: Dict[str, Tensor], num_patches: Optional[int] = None,
                     num_frames: Optional[int] = None,
                     dst_prefix: str = '') -> Conversion:

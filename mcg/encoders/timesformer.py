@@ -109,8 +109,10 @@ class TimeSformerEncoder(BaseVideoEncoder):
         output: ``'all'`` returns CLS + all T*N patch tokens; ``'mean'``
             returns CLS + time-averaged patch tokens (the official layout).
         gradient_checkpointing: Recompute each block in backward.
-        pretrained: timm ViT checkpoint (model name or path), loaded by
-            :meth:`init_weights`; None for random init.
+        pretrained: timm ViT (model name or local file) or a TimeSformer in
+            mcg's layout (output of ``tools/convert/*``), loaded by
+            :meth:`init_weights` (see :func:`load_timm_vit`); None for
+            random init.
         init_cfg: MMEngine init config.
     """
 
@@ -198,6 +200,15 @@ class TimeSformerEncoder(BaseVideoEncoder):
         return self.pos_drop(torch.cat([cls, x], dim=1))
 
     def forward(self, video: Tensor) -> Tensor:
+        """Encode clips.
+
+        Args:
+            video: (B, T, C, H, W) normalised frames.
+
+        Returns:
+            (B, 1 + T*N, D) with ``output='all'`` (time-major patches) or
+            (B, 1 + N, D) with ``output='mean'``; CLS first.
+        """
         t = video.shape[1]
         x = self.embed(video)
         for block in self.blocks:

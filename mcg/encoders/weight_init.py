@@ -1,4 +1,11 @@
-"""Initialise the TimeSformer encoder from an ImageNet ViT (timm layout)."""
+"""Initialise the TimeSformer encoder from pretrained weights.
+
+Two kinds of checkpoint are accepted by :func:`load_timm_vit`: an ImageNet
+ViT (timm names; a timm model name or a local file), converted on the fly so
+the encoder starts as a per-frame ViT, and a TimeSformer already in mcg's
+layout (the output of ``tools/convert/*.py``, optionally with a
+``video_encoder.`` prefix), resized to the encoder's resolution and frames.
+"""
 from __future__ import annotations
 
 import os
@@ -8,8 +15,8 @@ import torch
 from torch import Tensor
 
 from mcg.utils.pretrained import load_or_explain, resolve_pretrained
-from .convert import (UnmappedKeysError, resize_pos_embed_2d,  # noqa: F401
-                      resize_time_embed, timm_vit_to_mcg)
+from .convert import (apply_rules, resize_pos_embed_2d,  # noqa: F401
+                      resize_time_embed, timesformer_rules, timm_vit_to_mcg)
 
 
 CHECKPOINT_SUFFIXES = ('.pth', '.pt', '.bin', '.safetensors', '.ckpt')
@@ -58,13 +65,14 @@ def timm_vit_to_timesformer(vit: Dict[str, Tensor], num_patches: int
 
 
 def load_timm_vit(encoder, name_or_path: str) -> None:
-    """Load a timm ViT (model name or checkpoint file) into ``encoder``.
+    """Load ImageNet ViT or converted TimeSformer weights into ``encoder``.
 
     Args:
         encoder: A :class:`TimeSformerEncoder`.
         name_or_path: timm model name (e.g.
             ``'vit_base_patch16_224.augreg2_in21k_ft_in1k'``, fetched through
-            timm's hub cache) or a local ``.pth``/``.bin`` state dict.
+            timm's hub cache) or a local ``.pth``/``.bin``/``.safetensors``
+            state dict of a timm ViT or of a TimeSformer in mcg's layout.
 
     Raises:
         MissingPretrainedError: Not found locally and the hub is unreachable.
@@ -82,13 +90,22 @@ def load_timm_vit(encoder, name_or_path: str) -> None:
             raise OSError(str(exc)) from exc
         return model.state_dict()
 
-    vit = load_or_explain(_load, name_or_path, 'ImageNet ViT weights',
+    vit = load_or_explain(_load, name_or_path, 'video encoder weights',
                           'model.video_encoder.pretrained')
+    num_patches = encoder.patch_embed.num_patches
     try:
-        conv = timm_vit_to_mcg(vit, encoder.patch_embed.num_patches,
-                               encoder.num_frames)
-        conv.check_against(encoder.state_dict())
+        if any('temporal_attn' in k for k in vit):
+            prefix = 'video_encoder.' if any(
+                k.startswith('video_encoder.') for k in vit) else ''
+            vit = {k: v for k, v in vit.items() if k.startswith(prefix)}
+            conv = apply_rules(vit, timesformer_rules(
+                prefix, '', num_patches, encoder.num_frames))
+        else:
+            conv = timm_vit_to_mcg(vit, num_patches, encoder.num_frames)
+        left = conv.check_against(encoder.state_dict())
+        if left:
+            raise KeyError(f'missing {left[:10]}')
     except (KeyError, ValueError) as exc:
-        raise KeyError(f'ViT checkpoint {resolve_pretrained(name_or_path)} '
+        raise KeyError(f'checkpoint {resolve_pretrained(name_or_path)} '
                        f'does not fit the encoder: {exc}') from exc
     encoder.load_state_dict(conv.state_dict, strict=True)

@@ -14,7 +14,6 @@ from typing import Dict, Optional, Sequence
 
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
-from mmengine.logging import print_log
 
 from mcg.registry import HOOKS
 
@@ -84,7 +83,8 @@ class UnreadableVideoHook(Hook):
         new = {p: r for p, r in skipped_in_batch(data_batch).items()
                if p not in self.bad}
         self._add(runner, new)
-        if get_world_size() > 1 and (runner.iter + 1) % self.sync_interval == 0:
+        every = (runner.iter + 1) % self.sync_interval == 0
+        if get_world_size() > 1 and every:
             self._sync(runner)
         if self.limit is not None:
             # Shown in every training log line as ``bad_videos: N``.

@@ -1,6 +1,7 @@
 """Runner construction, including distributed runs on CPU-only machines."""
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import torch
@@ -14,6 +15,33 @@ _MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
 _PLAIN_EPOCH_LOOPS = ('EpochBasedTrainLoop', 'mmengine.EpochBasedTrainLoop')
 
 
+#: Strategies whose package is an optional extra, and the package.
+_STRATEGY_PACKAGES = dict(DeepSpeedStrategy='deepspeed',
+                          ColossalAIStrategy='colossalai')
+
+
+class MissingPackageError(RuntimeError):
+    """The config selects a component whose optional package is missing."""
+
+
+def check_strategy_package(cfg: Config) -> None:
+    """Fail early, and readably, if the strategy's package is missing.
+
+    Raises:
+        MissingPackageError: e.g. a DeepSpeed config without ``deepspeed``.
+    """
+    strategy = cfg.get('strategy')
+    if not isinstance(strategy, dict):
+        return
+    name = str(strategy.get('type', '')).split('.')[-1]
+    package = _STRATEGY_PACKAGES.get(name)
+    if package and importlib.util.find_spec(package) is None:
+        raise MissingPackageError(
+            f'strategy {name} needs the {package!r} package, which is not '
+            f'installed (pip install {package}); it is not a dependency of '
+            'mcg. See docs/scale.md.')
+
+
 def init_cpu_distributed(cfg: Config) -> None:
     """Make MMEngine's ``pytorch`` launcher usable without GPUs.
 
@@ -21,6 +49,8 @@ def init_cpu_distributed(cfg: Config) -> None:
     DDP wrapper passes ``device_ids=[LOCAL_RANK]``; both fail without CUDA.
     Initialising the gloo process group first makes MMEngine skip
     ``init_dist``, and ``device_ids=None`` is what DDP wants for CPU modules.
+    FSDP (FlexibleRunner) initialises on the current CUDA device unless told
+    ``device_id='cpu'``.
     """
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return
@@ -32,6 +62,9 @@ def init_cpu_distributed(cfg: Config) -> None:
     wrapper['device_ids'] = None
     wrapper.setdefault('broadcast_buffers', False)
     cfg.model_wrapper_cfg = wrapper
+    strategy = cfg.get('strategy')
+    if isinstance(strategy, dict) and 'FSDP' in str(strategy.get('type')):
+        strategy.setdefault('model_wrapper', {})['device_id'] = 'cpu'
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     os.environ.setdefault('MCG_CPU_DIST', '1')
 
@@ -75,6 +108,7 @@ def build_runner(cfg: Config):
     """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner)."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    check_strategy_package(cfg)
     init_cpu_distributed(cfg)
     drop_disabled_hooks(cfg)
     use_resumable_loop(cfg)

@@ -7,9 +7,11 @@ from mmengine.config import Config
 
 from mcg.datasets.anetqa import AnnotationError
 from mcg.utils.pretrained import MissingPretrainedError
+from .launch import MissingPackageError
 
-#: Errors that mean "the user's data or assets are not in place".
-USER_ERRORS = (FileNotFoundError, MissingPretrainedError, AnnotationError)
+#: Errors that mean "the user's data, assets or packages are not in place".
+USER_ERRORS = (FileNotFoundError, MissingPretrainedError, AnnotationError,
+               MissingPackageError)
 
 
 def annotations_only(ds_cfg: dict) -> dict:

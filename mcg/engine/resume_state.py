@@ -27,7 +27,11 @@ _SAFE_LEAVES = (type(None), bool, int, float, str, bytes, torch.Tensor,
 
 
 def _to_plain(value: Any) -> Any:
-    """numpy -> torch/Python; containers recursively; None if not loadable."""
+    """numpy -> torch/Python, containers recursively.
+
+    Raises:
+        TypeError: ``value`` holds an object weights-only loading refuses.
+    """
     if isinstance(value, np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(value))
     if isinstance(value, np.generic):
@@ -35,7 +39,8 @@ def _to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_to_plain(v) for v in value)
+        items = [_to_plain(v) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
     if isinstance(value, _SAFE_LEAVES):
         return value
     raise TypeError(type(value).__name__)

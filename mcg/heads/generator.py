@@ -242,7 +242,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         if self.vocab_ids is None:
             return token_ids, torch.ones_like(token_ids, dtype=torch.bool)
         vocab = self.vocab_ids.to(token_ids.device)
-        col = torch.searchsorted(vocab, token_ids).clamp(max=len(vocab) - 1)
+        col = torch.searchsorted(vocab, token_ids.contiguous()).clamp(max=len(vocab) - 1)
         return col, vocab[col] == token_ids
 
     def to_output_index(self, token_ids: Tensor) -> Tensor:

@@ -213,8 +213,9 @@ def _text_rules(plan: Dict[str, object],
             conv.map(key, f'fusor.blocks.{fusor_pos[src]}.'
                      f'{_CA[m.group(2)]}.{m.group(3)}', value)
         else:
-            conv.drop(key, 'cross-attention of a text-encoder layer: never run '
-                      'on the official QA path and absent from the target')
+            conv.drop(key, 'cross-attention of a text-encoder layer: never '
+                      'run on the official QA path and absent from the '
+                      'target')
 
     sa_ffn = '|'.join(re.escape(n) for n in _SA_FFN)
     ca = '|'.join(re.escape(n) for n in _CA)
@@ -224,7 +225,8 @@ def _text_rules(plan: Dict[str, object],
          r'LayerNorm\.(?:weight|bias))', embeddings),
         (rf'text_encoder\.encoder\.layer\.(\d+)\.({sa_ffn})\.(weight|bias)',
          layer),
-        (rf'text_encoder\.encoder\.layer\.(\d+)\.({ca})\.(weight|bias)', cross),
+        (rf'text_encoder\.encoder\.layer\.(\d+)\.({ca})\.(weight|bias)',
+         cross),
     ]
 
 
@@ -272,8 +274,8 @@ def _decoder_rules(plan: Dict[str, object], words: Dict[str, Tensor],
          embeddings),
         (rf'text_decoder\.bert\.encoder\.layer\.(\d+)\.({sa_ffn})\.'
          r'(weight|bias)', layer),
-        (r'text_decoder\.cls\.predictions\.(bias|decoder\.weight|decoder\.bias|'
-         r'transform\.dense\.(?:weight|bias)|'
+        (r'text_decoder\.cls\.predictions\.(bias|decoder\.weight|'
+         r'decoder\.bias|transform\.dense\.(?:weight|bias)|'
          r'transform\.LayerNorm\.(?:weight|bias))', lm),
     ]
 

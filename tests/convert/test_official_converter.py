@@ -16,7 +16,7 @@ def covered(conv, sd):
     assert not set(conv.mapped) & set(conv.dropped)
 
 
-# -- key coverage at full size -------------------------------------------------
+# -- key coverage at full size ------------------------------------------------
 def test_synthesised_keys_match_the_notes_parameter_counts():
     # official_code_notes.md §6: 445,236,037 (T=16), McgForPretrain (T=4)
     # 283,280,589, ALPRO 231.5M (234.3M with its QA classifier).
@@ -82,7 +82,7 @@ def test_unknown_key_is_an_error_not_ignored():
         convert_official_checkpoint(sd)
 
 
-# -- against mcg models (small widths, official names) -------------------------
+# -- against mcg models (small widths, official names) ------------------------
 D = 32
 
 

@@ -1,4 +1,4 @@
-"""mcg's TimeSformer against Hugging Face TimesformerModel with the same weights.
+"""mcg's TimeSformer against HF TimesformerModel with the same weights.
 
 HF's attention is eager matmul/softmax, mcg's is SDPA, so equal outputs check
 the block structure, the parameter mapping and the token layout independently

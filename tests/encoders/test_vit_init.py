@@ -168,7 +168,7 @@ def test_missing_local_vit_names_asset_place_and_override(tmp_path):
     with pytest.raises(MissingPretrainedError) as err:
         enc.init_weights()
     msg = str(err.value)
-    assert 'ImageNet ViT weights' in msg and path in msg
+    assert 'video encoder weights' in msg and path in msg
     assert 'model.video_encoder.pretrained=None' in msg
 
 

@@ -3,6 +3,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(
     res = run_tool(_train_argv(work_dir, opts, '--resume'))
     assert res.returncode == 0, res.stderr[-3000:]
     log = res.stdout + res.stderr
-    resumed = int(log.split('resumed epoch: ')[1].split('iter: ')[1].split()[0])
+    resumed = int(re.search(r'resumed epoch: \d+, iter: (\d+)', log)[1])
     # The kill may land before MMEngine updated last_checkpoint to the newest
     # file; the previous complete checkpoint is then the resume point.
     assert resumed in (KILL_AFTER - 1, KILL_AFTER)

@@ -2,7 +2,8 @@
 # (configs/_base_/models/mcg_official_layout.py) instead of the paper's.
 _base_ = [
     '../../_base_/models/mcg_official_layout.py',
-    '../../_base_/datasets/anetqa.py', '../../_base_/schedules/adamw_cosine.py',
+    '../../_base_/datasets/anetqa.py',
+    '../../_base_/schedules/adamw_cosine.py',
     '../../_base_/default_runtime.py'
 ]
 model = dict(video_encoder=dict(img_size=384, num_frames=8))

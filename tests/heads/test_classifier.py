@@ -1,0 +1,87 @@
+"""MCG-CH: the K-way classifier head and its loss."""
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mcg.heads import AnswerClassifierHead, top_answers
+from mcg.losses import AnswerClassificationLoss
+from mcg.models.transformer_block import MemoryPart
+from mcg.structures import VideoQADataSample
+
+
+def samples(answers):
+    out = []
+    for a in answers:
+        s = VideoQADataSample()
+        s.gt_answer = a
+        out.append(s)
+    return out
+
+
+def test_top_answers_by_frequency_then_first_seen():
+    answers = ['b', 'A.', 'c', 'a', 'b', 'c', 'a', 'd', ' ']
+    assert top_answers(answers, 3) == ['a', 'b', 'c']
+    assert top_answers(answers, 10) == ['a', 'b', 'c', 'd']
+
+
+def test_vocabulary_is_read_lazily_from_the_training_answers(tmp_path):
+    path = tmp_path / 'train_a.json'
+    head = AnswerClassifierHead(in_dims=8, num_classes=2,
+                                answer_file=str(path))  # not written yet
+    path.write_text(json.dumps([{'answer': x} for x in
+                                ['no', 'yes', 'yes', 'red', 'no', 'yes']]))
+    assert head.classes == ['yes', 'no']
+    targets = head.targets(['Yes', 'red', 'no'], 'cpu')
+    assert targets.tolist() == [0, -100, 1]
+    with pytest.raises(ValueError, match='answer_file'):
+        AnswerClassifierHead(in_dims=8)
+
+
+def test_out_of_vocabulary_answers_are_ignored_in_training_and_wrong_at_test():
+    torch.manual_seed(0)
+    head = AnswerClassifierHead(in_dims=8, num_classes=4,
+                                answers=['yes', 'no'])
+    fused = torch.randn(3, 5, 8)
+    out = head.loss_inputs([MemoryPart(fused)], torch.ones(3, 5),
+                           samples(['yes', 'purple', 'no']))
+    assert out['cls_logits'].shape == (3, 4)
+    assert out['cls_targets'].tolist() == [0, -100, 1]
+    assert out['acc_cls_coverage'] == pytest.approx(2 / 3)
+    loss = AnswerClassificationLoss()(out)
+    expected = F.cross_entropy(out['cls_logits'][[0, 2]],
+                               out['cls_targets'][[0, 2]])
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    # Only the 2 real classes can be predicted, never the unused columns.
+    with torch.no_grad():
+        head.mlp[-1].bias[2:] = 100.0
+    assert set(head.predict([MemoryPart(fused)], None, [])) <= {'yes', 'no'}
+
+
+def test_classification_loss_without_any_known_answer_is_zero_with_grad():
+    logits = torch.randn(2, 3, requires_grad=True)
+    loss = AnswerClassificationLoss()(dict(
+        cls_logits=logits, cls_targets=torch.tensor([-100, -100])))
+    assert loss.item() == 0.0
+    loss.backward()
+    assert logits.grad is not None
+    choice = AnswerClassificationLoss(inputs='choice')
+    assert choice.requires == ('choice_logits', 'choice_targets')
+
+
+def test_head_reads_fus_through_a_shared_memory_index_and_learns():
+    torch.manual_seed(0)
+    head = AnswerClassifierHead(in_dims=8, num_classes=3,
+                                answers=['a', 'b', 'c'])
+    states = torch.randn(3, 4, 8)
+    memory = [MemoryPart(states, torch.tensor([2, 0, 1, 2]))]
+    gts = ['c', 'a', 'b', 'c']
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+    loss_fn = AnswerClassificationLoss()
+    for _ in range(60):
+        loss = loss_fn(head.loss_inputs(memory, None, samples(gts)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert head.predict(memory, None, []) == gts

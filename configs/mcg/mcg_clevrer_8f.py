@@ -1,13 +1,20 @@
 # MCG fine-tuned on CLEVRER (Table X): 8 frames, 384 px, full-size model.
 # Descriptive answers are generated (pred_answer); choices are scored.
-# Multiple-choice scoring (filling each sample's pred_label, e.g. VTM scores
-# of question + option) is configured through model.head options from the
-# answer-heads work (issue 6); the evaluator below reads only pred_label.
+# Choices (binary correct/wrong judgements of "question choice") are
+# scored by the VTM head, docs/heads.md; the VTM head is that of the
+# weight-0 VTM loss, so pre-trained VTM weights are used; trained by
+# loss_choice. The evaluator reads pred_label for choices, pred_answer
+# for descriptive questions.
 _base_ = [
     '../_base_/models/mcg_base.py', '../_base_/datasets/clevrer.py',
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
-model = dict(video_encoder=dict(img_size=384, num_frames=8))
+model = dict(
+    video_encoder=dict(img_size=384, num_frames=8),
+    head=dict(choice_scorer=dict(type='VTMChoiceScorer')),
+    losses=dict(
+        vtm=dict(type='VideoTextMatchingLoss', weight=0.0),
+        choice=dict(type='AnswerClassificationLoss', inputs='choice')))
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 default_hooks = dict(
     checkpoint=dict(save_best='clevrer/Overall', rule='greater'))

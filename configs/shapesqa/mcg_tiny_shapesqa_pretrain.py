@@ -3,8 +3,9 @@
 #     standing in for WebVid-2M/CC3M), and
 #   * the ShapesQA training questions (internal VideoQA data, standing in
 #     for TGIF-QA),
-# drawn 1:1 per clip by the weighted multi-source sampler, with 4 head-tail
-# frames as in the paper's pre-training. Only the train split is used.
+# drawn 1:1 by the weighted multi-source sampler (one caption or one question
+# per item, so a batch holds 16 pairs), with 4 head-tail frames as in the
+# paper's pre-training. Only the train split is used.
 # Fine-tune afterwards with configs/shapesqa/mcg_tiny_shapesqa_finetune.py.
 # See docs/pretraining.md.
 _base_ = [
@@ -46,7 +47,7 @@ video_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=16, num_workers=0, persistent_workers=False,
-    # One weight per source (captions, questions), per clip drawn.
+    # One weight per source (captions, questions).
     sampler=dict(type='WeightedMultiDatasetSampler', weights=[1.0, 1.0],
                  num_samples=1200),
     collate_fn=dict(type='mcg.videoqa_collate'),
@@ -56,7 +57,7 @@ train_dataloader = dict(
             dict(type='ShapesQACaptionDataset', data_root=data_root,
                  split='train', pipeline=video_pipeline),
             dict(type='ActivityNetQADataset', data_root=data_root,
-                 split='train', group_by_video=True,
+                 split='train', group_by_video=False,
                  pipeline=video_pipeline),
         ]))
 # Pre-training has no evaluation; fine-tuning does.

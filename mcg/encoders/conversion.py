@@ -52,11 +52,6 @@ class Conversion:
         self.state_dict[dst] = value
         self.added[dst] = reason
 
-    def unhandled(self, source_keys: Sequence[str]) -> List[str]:
-        """Source keys neither mapped nor dropped."""
-        return [k for k in source_keys
-                if k not in self.mapped and k not in self.dropped]
-
     def summary(self) -> str:
         """One line of counts plus the reasons for dropped keys, grouped."""
         reasons: Dict[str, int] = {}

@@ -109,6 +109,12 @@ class TimeSformerEncoder(BaseVideoEncoder):
         output: ``'all'`` returns CLS + all T*N patch tokens; ``'mean'``
             returns CLS + time-averaged patch tokens (the official layout).
         gradient_checkpointing: Recompute each block in backward.
+        init_std: Std of the random init of linear layers and embeddings
+            (0.02, ViT's, suits 768-wide models; narrow models trained from
+            scratch learn faster with a larger one).
+        zero_init_temporal_fc: Zero ``temporal_fc`` so a fresh block equals a
+            per-frame ViT block (right when starting from an image model; from
+            scratch it only delays learning temporal attention).
         pretrained: timm ViT (model name or local file) or a TimeSformer in
             mcg's layout (output of ``tools/convert/*``), loaded by
             :meth:`init_weights` (see :func:`load_timm_vit`); None for
@@ -122,9 +128,12 @@ class TimeSformerEncoder(BaseVideoEncoder):
                  drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
                  drop_path_rate: float = 0.1, output: str = 'all',
                  gradient_checkpointing: bool = False,
+                 init_std: float = 0.02, zero_init_temporal_fc: bool = True,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.init_std = init_std
+        self.zero_init_temporal_fc = zero_init_temporal_fc
         if output not in ('all', 'mean'):
             raise ValueError(f"output must be 'all' or 'mean', got {output!r}")
         self.embed_dims = embed_dims
@@ -150,18 +159,18 @@ class TimeSformerEncoder(BaseVideoEncoder):
         self._init_random()
 
     def _init_random(self) -> None:
-        trunc_normal_(self.pos_embed, std=0.02)
-        trunc_normal_(self.cls_token, std=0.02)
+        trunc_normal_(self.pos_embed, std=self.init_std)
+        trunc_normal_(self.cls_token, std=self.init_std)
         self.apply(self._init_linear)
-        for block in self.blocks:
-            # Zero temporal_fc: a fresh block acts as a per-frame ViT block.
-            nn.init.zeros_(block.temporal_fc.weight)
-            nn.init.zeros_(block.temporal_fc.bias)
+        if self.zero_init_temporal_fc:
+            for block in self.blocks:
+                # A fresh block then acts as a per-frame ViT block.
+                nn.init.zeros_(block.temporal_fc.weight)
+                nn.init.zeros_(block.temporal_fc.bias)
 
-    @staticmethod
-    def _init_linear(m: nn.Module) -> None:
+    def _init_linear(self, m: nn.Module) -> None:
         if isinstance(m, nn.Linear):
-            trunc_normal_(m.weight, std=0.02)
+            trunc_normal_(m.weight, std=self.init_std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.LayerNorm):

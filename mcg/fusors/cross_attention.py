@@ -1,6 +1,7 @@
 """The paper's cross-modal fusor: self-attention, cross-attention, FFN."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -43,6 +44,8 @@ class CrossAttentionFusor(BaseFusor):
         pretrained: BERT checkpoint whose layers initialise the blocks
             (``'bert-base-uncased'``, layers 6-11 in the paper); None = random.
         pretrained_layers: Which BERT layers to copy, one per block.
+        init_std: Std of the random init (BERT's 0.02 suits 768-wide models;
+            narrow models trained from scratch learn faster with more).
         init_cfg: MMEngine init config.
     """
 
@@ -51,6 +54,7 @@ class CrossAttentionFusor(BaseFusor):
                  ffn_dims: int = 3072, dropout: float = 0.1,
                  pretrained: Optional[str] = None,
                  pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
+                 init_std: float = 0.02,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
@@ -60,7 +64,7 @@ class CrossAttentionFusor(BaseFusor):
             TransformerBlock(embed_dims, num_heads, ffn_dims, video_dims,
                              dropout, dropout) for _ in range(num_layers)
         ])
-        self.apply(_init_bert_style)
+        self.apply(partial(_init_bert_style, std=init_std))
         self.pretrained = optional(pretrained)
         self.pretrained_layers = list(pretrained_layers)[:num_layers]
 
@@ -82,10 +86,10 @@ class CrossAttentionFusor(BaseFusor):
         return x, mask
 
 
-def _init_bert_style(m: nn.Module) -> None:
-    """BERT's init: N(0, 0.02) weights, zero biases, unit LayerNorm."""
+def _init_bert_style(m: nn.Module, std: float = 0.02) -> None:
+    """BERT's init: N(0, std) weights, zero biases, unit LayerNorm."""
     if isinstance(m, nn.Linear):
-        nn.init.normal_(m.weight, std=0.02)
+        nn.init.normal_(m.weight, std=std)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
     elif isinstance(m, nn.LayerNorm):

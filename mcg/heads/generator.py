@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -106,6 +107,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
             (as for ``output_vocab``) or a list of strings makes decoding
             produce only answers of that list.
         choice_scorer: See :class:`BaseAnswerHead`.
+        init_std: Std of the random init (BERT's 0.02 suits 768-wide models).
         init_cfg: MMEngine init config.
     """
 
@@ -121,6 +123,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  min_decode_len: int = 1,
                  constrain_answers: Union[None, str, Sequence[str]] = None,
                  choice_scorer: Optional[dict] = None,
+                 init_std: float = 0.02,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(choice_scorer=choice_scorer, init_cfg=init_cfg)
         if num_beams < 1:
@@ -135,7 +138,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.lm_transform = nn.Sequential(
             nn.Linear(embed_dims, embed_dims), nn.GELU(),
             nn.LayerNorm(embed_dims, eps=1e-12))
-        self.apply(_init_bert_style)
+        self.apply(partial(_init_bert_style, std=init_std))
         self.lm_bias: Optional[nn.Parameter] = None
         self.pretrained = optional(pretrained)
         self.pretrained_layers = list(pretrained_layers)[:num_layers]

@@ -29,11 +29,14 @@ class InstanceContrastiveLoss(BaseMCGLoss):
     its summed terms by the mean number of pairs per rank, so that the
     gradient DDP averages is that of Eq. 3 over the global batch.
 
-    Reading of an open point: the paper assumes one text per video. When
-    several questions share a clip (``video_index`` repeats), the other texts
-    of the same clip are neither positives nor negatives of each other: they
-    are removed from both denominators (``mask_shared_video=True``). With one
-    text per clip this is exactly Eq. 2.
+    Reading of an open point: the paper assumes one text per video. mcg
+    encodes a clip once for all its questions (``video_index`` repeats), so
+    the text-to-video term of a text runs over the batch's distinct clips
+    (each clip once, its own clip the positive), and the video-to-text term
+    of a pair runs over its own text and the texts of other clips: texts of
+    the same clip are neither positives nor negatives of each other
+    (``mask_shared_video=True``). With one text per clip this is exactly
+    Eq. 2.
 
     Args:
         weight: ``lambda_1 * theta_1`` of Eq. 8/11.
@@ -111,22 +114,20 @@ class InstanceContrastiveLoss(BaseMCGLoss):
     # -- loss -----------------------------------------------------------------
     def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
         with torch.autocast(outputs['text'].device.type, enabled=False):
-            index = outputs['video_index']
-            video = self.clip_features(outputs['video_clips'])[index]
+            clips = self.clip_features(outputs['video_clips'])
             text = self.text_features(outputs['text'])
-            loss, acc = self.contrast(video, text, index)
+            loss, acc = self.contrast(clips, text, outputs['video_index'])
         outputs['acc_icl'] = acc
         return loss
 
-    def contrast(self, video: Tensor, text: Tensor,
-                 group: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
-        """Eq. 2-3 on normalised pair features, negatives from all ranks.
+    def contrast(self, clips: Tensor, text: Tensor,
+                 index: Tensor) -> Tuple[Tensor, Tensor]:
+        """Eq. 2-3 on normalised features, negatives from all ranks.
 
         Args:
-            video: (B, E) ``g_x(x_cls)`` of each pair's video.
-            text: (B, E) ``g_y(y_cls)`` of each pair's text.
-            group: (B,) clip id of each pair; equal ids on this rank mean a
-                shared clip (ignored when ``mask_shared_video`` is False).
+            clips: (V, E) ``g_x(x_cls)`` of this rank's clips.
+            text: (B, E) ``g_y(y_cls)`` of this rank's texts.
+            index: (B,) clip row of each text (the pair's video).
 
         Returns:
             The loss, and the text-to-video top-1 accuracy (diagnostic).
@@ -134,26 +135,31 @@ class InstanceContrastiveLoss(BaseMCGLoss):
         tau = self.temperature()
         rank, world = dist_info() if self.gather else (0, 1)
         if world > 1:
-            video_all, offset = all_gather_with_grad(video)
-            text_all, _ = all_gather_with_grad(text)
+            clips_all, clip_offset = all_gather_with_grad(clips)
+            text_all, text_offset = all_gather_with_grad(text)
+            index_all = all_gather_no_grad(index + clip_offset)
         else:
-            video_all, text_all, offset = video, text, 0
-        targets = offset + torch.arange(len(video), device=video.device)
-        logits_v2t = video @ text_all.t() / tau
-        logits_t2v = text @ video_all.t() / tau
-        if self.mask_shared_video and group is not None:
-            # Clip ids are only unique per rank: tag them with the rank.
-            tagged = group.long() * world + rank
-            tagged_all = all_gather_no_grad(tagged) if world > 1 else tagged
-            shared = tagged[:, None] == tagged_all[None]
-            shared[torch.arange(len(video)), targets] = False
+            clips_all, text_all, clip_offset, text_offset = clips, text, 0, 0
+            index_all = index
+        rows = torch.arange(len(text), device=text.device)
+        pair_targets = text_offset + rows       # own pair in the global batch
+        logits_v2t = clips[index] @ text_all.t() / tau
+        if self.mask_shared_video:
+            # Text -> each distinct clip once; video -> texts of other clips.
+            t2v_targets = clip_offset + index
+            logits_t2v = text @ clips_all.t() / tau
+            shared = t2v_targets[:, None] == index_all[None]
+            shared[rows, pair_targets] = False
             logits_v2t = logits_v2t.masked_fill(shared, float('-inf'))
-            logits_t2v = logits_t2v.masked_fill(shared, float('-inf'))
-        terms = (F.cross_entropy(logits_v2t, targets, reduction='sum')
-                 + F.cross_entropy(logits_t2v, targets, reduction='sum'))
+        else:
+            # Eq. 2 literally, over pairs: a shared clip repeats.
+            t2v_targets = pair_targets
+            logits_t2v = text @ clips_all[index_all].t() / tau
+        terms = (F.cross_entropy(logits_t2v, t2v_targets, reduction='sum')
+                 + F.cross_entropy(logits_v2t, pair_targets, reduction='sum'))
         # The global batch's mean once DDP averages the ranks' gradients,
         # also when ranks hold different numbers of pairs.
         loss = terms / (2 * len(text_all) / world)
         with torch.no_grad():
-            acc = (logits_t2v.argmax(-1) == targets).float().mean()
+            acc = (logits_t2v.argmax(-1) == t2v_targets).float().mean()
         return loss, acc

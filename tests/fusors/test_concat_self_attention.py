@@ -120,10 +120,11 @@ def test_video_projection_when_widths_differ():
 
 
 def test_default_pretrained_layers_are_the_last_ones():
-    assert ConcatSelfAttentionFusor(num_layers=6).pretrained_layers == list(
-        range(6, 12))
-    assert ConcatSelfAttentionFusor(num_layers=12).pretrained_layers == list(
-        range(12))
+    tiny = dict(embed_dims=8, video_dims=8, num_heads=2, ffn_dims=16)
+    assert ConcatSelfAttentionFusor(num_layers=6, **tiny).pretrained_layers \
+        == list(range(6, 12))
+    assert ConcatSelfAttentionFusor(num_layers=12, **tiny).pretrained_layers \
+        == list(range(12))
 
 
 def test_pretrained_layers_load_from_a_bert_checkpoint():
@@ -171,3 +172,36 @@ def test_official_arrangement_is_a_config_swap(micro_cfg):
     for part in ('video_encoder', 'text_encoder', 'head'):
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in getattr(model, part).parameters()), part
+
+
+def test_unreachable_bert_names_asset_place_and_override(monkeypatch):
+    import huggingface_hub.constants as hub
+    from mcg.utils.pretrained import MissingPretrainedError
+    monkeypatch.setattr(hub, 'HF_HUB_OFFLINE', True)
+    fusor = ConcatSelfAttentionFusor(DIMS, DIMS, num_layers=1,
+                                     num_heads=HEADS, ffn_dims=FFN,
+                                     pretrained='no-such-org/no-such-bert')
+    with pytest.raises(MissingPretrainedError) as err:
+        fusor.init_weights()
+    msg = str(err.value)
+    assert 'no-such-org/no-such-bert' in msg and 'hub' in msg
+    assert 'model.fusor.pretrained=None' in msg
+
+
+def test_official_layout_config_has_the_official_arrangement():
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from tests.conftest import REPO
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/mcg/variants/mcg_official-layout_anetqa_8f.py')).model
+    assert cfg.fusor.type == 'ConcatSelfAttentionFusor'
+    assert cfg.fusor.pretrained_layers == list(range(12))
+    assert cfg.text_encoder.num_layers == 12
+    assert cfg.head.num_layers == 12
+    assert cfg.head.pretrained_layers == list(range(12))
+    assert cfg.video_encoder.output == 'mean'
+    # The fused sequence already holds the video tokens; the official decoder
+    # cross-attends to it alone.
+    assert cfg.generator_memory == 'fusor'

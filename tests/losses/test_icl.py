@@ -19,23 +19,34 @@ def make_outputs(num_clips=4, per_clip=(1, 2, 1, 1), dims=16, tokens=5,
 
 
 @torch.no_grad()
-def reference_icl(loss, outputs):
-    """Eq. 1-3 with explicit sums; texts of a shared clip are skipped."""
+def reference_icl(loss, outputs, mask_shared=True):
+    """Eq. 1-3 with explicit sums.
+
+    With ``mask_shared``, a text's video candidates are the distinct clips
+    and a video's text candidates skip the other texts of its clip;
+    without, Eq. 2 runs literally over the pairs.
+    """
     wx, bx = loss.video_proj.weight, loss.video_proj.bias
     wy, by = loss.text_proj.weight, loss.text_proj.bias
     tau = float(loss.temperature())
     index = outputs['video_index'].tolist()
-    vid = [F.normalize(wx @ outputs['video_clips'][c, 0] + bx, dim=0)
-           for c in index]
+    clips = [F.normalize(wx @ c[0] + bx, dim=0)
+             for c in outputs['video_clips']]
     txt = [F.normalize(wy @ t[0] + by, dim=0) for t in outputs['text']]
     n = len(index)
     total = 0.0
     for i in range(n):
-        cands = [j for j in range(n) if j == i or index[j] != index[i]]
-        x2y = -math.log(math.exp(float(vid[i] @ txt[i]) / tau) / sum(
-            math.exp(float(vid[i] @ txt[j]) / tau) for j in cands))
-        y2x = -math.log(math.exp(float(txt[i] @ vid[i]) / tau) / sum(
-            math.exp(float(txt[i] @ vid[j]) / tau) for j in cands))
+        vid = clips[index[i]]
+        if mask_shared:
+            v_cands = clips
+            t_cands = [j for j in range(n) if j == i or index[j] != index[i]]
+        else:
+            v_cands = [clips[index[j]] for j in range(n)]
+            t_cands = range(n)
+        y2x = -math.log(math.exp(float(txt[i] @ vid) / tau) / sum(
+            math.exp(float(txt[i] @ v) / tau) for v in v_cands))
+        x2y = -math.log(math.exp(float(vid @ txt[i]) / tau) / sum(
+            math.exp(float(vid @ txt[j]) / tau) for j in t_cands))
         total += x2y + y2x
     return total / (2 * n)
 
@@ -50,6 +61,13 @@ def test_matches_loop_reference(icl):
     outputs = make_outputs()
     assert icl(outputs).item() == pytest.approx(reference_icl(icl, outputs),
                                                 rel=1e-5)
+
+
+def test_literal_eq2_over_pairs_matches_loop_reference(icl):
+    outputs = make_outputs()
+    icl.mask_shared_video = False
+    assert icl(outputs).item() == pytest.approx(
+        reference_icl(icl, outputs, mask_shared=False), rel=1e-5)
 
 
 def test_one_text_per_clip_is_plain_eq2(icl):

@@ -9,19 +9,25 @@ import torch.multiprocessing as mp
 from mcg.losses import InstanceContrastiveLoss
 from mcg.utils.dist import mean_count_per_rank
 
-# Rows per rank (equal, then unequal) and per-rank clip ids of each row.
+# Per rank: the local clip row of each text (equal, then unequal shards;
+# some clips have several texts).
 SCENARIOS = {
-    'equal': ([3, 3], [[0, 0, 1], [0, 1, 1]]),
-    'unequal': ([2, 5], [[0, 1], [0, 1, 1, 2, 3]]),
+    'equal': [[0, 0, 1], [0, 1, 1]],
+    'unequal': [[0, 1], [0, 1, 1, 2, 3]],
 }
 
 
-def global_batch(sizes, seed=0):
+def global_batch(index, seed=0):
+    """Features of all ranks' clips and texts, and the global clip index."""
     g = torch.Generator().manual_seed(seed)
-    n = sum(sizes)
-    video = torch.nn.functional.normalize(torch.randn(n, 8, generator=g), -1)
-    text = torch.nn.functional.normalize(torch.randn(n, 8, generator=g), -1)
-    return video, text
+    clips_per_rank = [max(i) + 1 for i in index]
+    offsets = [sum(clips_per_rank[:r]) for r in range(len(index))]
+    norm = torch.nn.functional.normalize
+    clips = norm(torch.randn(sum(clips_per_rank), 8, generator=g), dim=-1)
+    text = norm(torch.randn(sum(map(len, index)), 8, generator=g), dim=-1)
+    global_index = torch.tensor([c + offsets[r] for r in range(len(index))
+                                 for c in index[r]])
+    return clips, text, global_index, clips_per_rank
 
 
 def make_loss():
@@ -33,13 +39,13 @@ def _worker(rank, world, init_file, out_dir):
                             rank=rank, world_size=world)
     try:
         results = {}
-        for name, (sizes, groups) in SCENARIOS.items():
-            video, text = global_batch(sizes)
-            start = sum(sizes[:rank])
-            v = video[start:start + sizes[rank]].clone().requires_grad_(True)
-            t = text[start:start + sizes[rank]].clone().requires_grad_(True)
+        for name, index in SCENARIOS.items():
+            clips, text, _, num_clips = global_batch(index)
+            c0, t0 = sum(num_clips[:rank]), sum(map(len, index[:rank]))
+            v = clips[c0:c0 + num_clips[rank]].clone().requires_grad_(True)
+            t = text[t0:t0 + len(index[rank])].clone().requires_grad_(True)
             loss_fn = make_loss()
-            loss, _ = loss_fn.contrast(v, t, torch.tensor(groups[rank]))
+            loss, _ = loss_fn.contrast(v, t, torch.tensor(index[rank]))
             loss.backward()
             results[name] = dict(loss=loss.detach(), v_grad=v.grad,
                                  t_grad=t.grad,
@@ -61,14 +67,11 @@ def rank_results(tmp_path_factory):
 
 @pytest.mark.parametrize('name', list(SCENARIOS))
 def test_gathered_loss_equals_single_process(rank_results, name):
-    sizes, groups = SCENARIOS[name]
-    video, text = global_batch(sizes)
-    video.requires_grad_(True)
+    clips, text, global_index, _ = global_batch(SCENARIOS[name])
+    video = clips.requires_grad_(True)
     text.requires_grad_(True)
-    # One process sees the global batch; clip ids stay distinct per rank.
-    group = torch.tensor([g * 2 + r for r in range(2) for g in groups[r]])
     loss_fn = make_loss()
-    loss, _ = loss_fn.contrast(video, text, group)
+    loss, _ = loss_fn.contrast(video, text, global_index)
     loss.backward()
     ranks = [res[name] for res in rank_results]
     # What DDP computes: the mean of the rank losses and of their gradients.

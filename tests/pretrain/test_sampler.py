@@ -90,9 +90,9 @@ def test_pretrain_config_dataset_and_preflight(shapesqa_tiny):
     check_datasets(cfg)                   # annotations only, no decoding
     ds = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
     assert isinstance(ds, MultiSourceDataset)
-    assert ds.source_sizes == [6, 6]      # 6 captioned clips, 6 QA clips
+    assert ds.source_sizes == [6, 54]     # 6 captions, 6 x 9 questions
     caption, qa = ds[0], ds[6]
-    assert len(caption['data_samples']) == 1
     assert caption['data_samples'][0].task == 'caption'
-    assert len(qa['data_samples']) == 9
+    assert len(caption['data_samples']) == len(qa['data_samples']) == 1
+    assert 'task' not in qa['data_samples'][0].metainfo
     assert tuple(qa['inputs'].shape[:2]) == (4, 3)    # 4 frames

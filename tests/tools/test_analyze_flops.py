@@ -51,6 +51,7 @@ def test_timesformer_b_divided_8x224_from_the_paper_config_is_196_gmacs():
     assert macs / 1e9 == pytest.approx(196.0, rel=0.01)
 
 
+@pytest.mark.slow
 def test_cli_writes_the_table_and_json(tmp_path):
     out = tmp_path / 'flops.json'
     res = run_tool(['tools/analyze_flops.py',
@@ -72,3 +73,26 @@ def test_cli_writes_the_table_and_json(tmp_path):
     assert [r['num_frames'] for r in data['sweep']] == [2, 4, 8]
     assert sweep[0] < sweep[1] < sweep[2]
     assert sweep[2] == pytest.approx(data['total_gmacs'])
+
+
+def test_model_zoo_table_rewrites_only_the_marked_readme_section(tmp_path):
+    sys.path.insert(0, os.path.join(REPO, 'tools', 'misc'))
+    import model_zoo_table
+    readme = tmp_path / 'README.md'
+    readme.write_text('# mcg\nintro\n<!-- model-zoo -->\nold\n'
+                      '<!-- /model-zoo -->\nfooter\n')
+    result = dict(config='configs/mcg/mcg_anetqa_8f.py', num_frames=8,
+                  img_size=384, params=301.67e6, total_gmacs=622.9,
+                  question_len=32, answer_len=10)
+    path = tmp_path / 'a.json'
+    path.write_text(json.dumps(result))
+    args = [str(path), '--readme', str(readme)]
+    assert model_zoo_table.main(args + ['--check']) == 1
+    assert model_zoo_table.main(args) == 0
+    text = readme.read_text()
+    assert text.startswith('# mcg\nintro\n<!-- model-zoo -->\n| config |')
+    assert text.endswith('<!-- /model-zoo -->\nfooter\n')
+    assert '| [`mcg_anetqa_8f.py`](configs/mcg/mcg_anetqa_8f.py) | 8 | ' \
+        '384 | 301.7M | 622.9 |' in text
+    assert 'old' not in text
+    assert model_zoo_table.main(args + ['--check']) == 0

@@ -18,5 +18,5 @@ model = dict(
         pretrained=bert, pretrained_layers=list(range(12)),
         share_text_encoder=False),
     head=dict(num_layers=12, pretrained_layers=list(range(12))),
-    generator_memory='fusor+video',
+    generator_memory='fusor',
 )

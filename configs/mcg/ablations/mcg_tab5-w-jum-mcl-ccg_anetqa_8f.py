@@ -1,0 +1,2 @@
+# Table V, "w/ JUM&MCL&CCG" (= MCG): pre-trained, generator head.
+_base_ = ['../mcg_anetqa_8f_from_pretrain.py']

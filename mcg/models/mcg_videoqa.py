@@ -66,6 +66,9 @@ class MCGVideoQA(BaseModel):
         self.fusor = build_fusor(fusor)
         self.head = build_head(head)
         self.head.bind(self.tokenizer, self.text_encoder)
+        if hasattr(self.fusor, 'bind'):
+            # e.g. the official layout's fusor re-runs the text encoder.
+            self.fusor.bind(self.text_encoder)
         self.losses = nn.ModuleDict({
             name: build_loss(cfg) for name, cfg in (losses or {}).items()
             if cfg is not None

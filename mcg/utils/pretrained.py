@@ -69,7 +69,8 @@ def load_or_explain(loader: Callable[[str], T], name_or_path: str, asset: str,
         return loader(resolved)
     except (OSError, ValueError) as exc:
         where = (f'the local path {resolved}' if os.path.exists(resolved) else
-                 f'the local path ./{resolved} and the Hugging Face hub/cache '
+                 f'the local path {os.path.abspath(resolved)} and the Hugging '
+                 'Face hub/cache '
                  f'(HF_HOME={os.environ.get("HF_HOME", "~/.cache/huggingface")})')
         raise MissingPretrainedError(
             f'Could not load the {asset} {name_or_path!r}: looked in {where}. '

@@ -109,17 +109,23 @@ def test_overfits_one_batch(model):
     assert preds == [s.gt_answer for s in samples]
 
 
-def test_zero_weight_switches_a_loss_off(micro_cfg):
+def full_vocab(micro_cfg):
     cfg = copy.deepcopy(micro_cfg.model)
+    cfg['head']['output_vocab'] = None
+    return cfg
+
+
+def test_zero_weight_switches_a_loss_off(micro_cfg):
+    cfg = full_vocab(micro_cfg)
     cfg['losses']['lm']['weight'] = 0
     m = MODELS.build(cfg)
     with pytest.raises(RuntimeError, match='no active loss'):
         run_loss(m, *make_batch())
 
 
-def test_fusor_only_memory_option(micro_cfg):
-    cfg = copy.deepcopy(micro_cfg.model)
-    cfg['generator_memory'] = 'fusor'
+def test_fusor_and_video_memory_option(micro_cfg):
+    cfg = full_vocab(micro_cfg)
+    cfg['generator_memory'] = 'fusor+video'
     m = MODELS.build(cfg)
     video, samples = make_batch()
     assert run_loss(m, video, samples)['loss_lm'].item() > 0

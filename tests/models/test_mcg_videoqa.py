@@ -92,13 +92,20 @@ def test_predict_fills_answers(model):
     assert all(isinstance(s.pred_answer, str) for s in preds)
 
 
-def test_overfits_one_batch(model):
+def test_overfits_one_batch(micro_cfg, tmp_path):
     """The LM loss drives question -> fusor -> generator to the answers."""
+    import json
     video, samples = make_batch(num_videos=2, per_video=3,
                                 answer_by_question=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    answers = tmp_path / 'answers.json'
+    answers.write_text(json.dumps([s.gt_answer for s in samples]))
+    cfg = copy.deepcopy(micro_cfg.model)
+    cfg['head']['output_vocab'] = str(answers)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
     model.train()
-    for _ in range(60):
+    for _ in range(80):
         loss = run_loss(model, video, samples)['loss_lm']
         opt.zero_grad()
         loss.backward()

@@ -1,7 +1,7 @@
 """Parameters and compute of an mcg model, per module, with a frame sweep.
 
 Example:
-    python tools/analyze_flops.py                       # configs/mcg/mcg_anetqa_8f.py
+    python tools/analyze_flops.py          # configs/mcg/mcg_anetqa_8f.py
     python tools/analyze_flops.py CONFIG --num-frames 16 --img-size 224
     python tools/analyze_flops.py CONFIG --out-json flops.json --no-sweep
 
@@ -49,7 +49,7 @@ SWEEP = (2, 4, 8, 12, 16)
 GIGA = 1e9
 
 
-# -- counting -------------------------------------------------------------------
+# -- counting -----------------------------------------------------------------
 def sdpa_flop_jit(inputs: List, outputs: List) -> int:
     """fvcore handle: MACs of ``scaled_dot_product_attention``.
 
@@ -101,7 +101,7 @@ class _Call(nn.Module):
         return out
 
 
-# -- building -------------------------------------------------------------------
+# -- building -----------------------------------------------------------------
 def _strip_pretrained(node) -> None:
     """Set every ``pretrained`` key of a config tree to None, in place."""
     if isinstance(node, dict):
@@ -155,13 +155,15 @@ def frames_and_size(model: nn.Module, num_frames: Optional[int],
                     img_size: Optional[int]):
     enc = model.video_encoder
     t = num_frames or getattr(enc, 'num_frames', 8)
+    if hasattr(enc, 'in_dims'):  # pre-extracted features: no resolution
+        return t, None
     s = img_size
     if s is None and hasattr(enc, 'patch_embed'):
         s = enc.patch_embed.img_size[0]
     return t, s or 224
 
 
-# -- analysis -------------------------------------------------------------------
+# -- analysis -----------------------------------------------------------------
 def video_and_fusor(model: nn.Module, num_frames: int, img_size: int,
                     text: Tensor, text_mask: Tensor) -> Dict[str, int]:
     """MACs of the video encoder and of the fusor on its tokens."""
@@ -223,9 +225,10 @@ def analyse(cfg, num_frames: Optional[int] = None,
     if model.generator_memory == 'fusor+video':
         memory = torch.cat([memory, torch.zeros(
             1, vf['video_tokens'], memory.shape[2])], dim=1)
+    clip = f'{t} frames at {s} px' if s else f'{t} feature steps'
     rows = [dict(module='video encoder', params=num_params(
         model.video_encoder), gmacs=vf['video'] / GIGA,
-        note=f'{t} frames at {s} px, {vf["video_tokens"]} tokens'),
+        note=f'{clip}, {vf["video_tokens"]} tokens'),
         dict(module='text encoder', params=num_params(model.text_encoder),
              gmacs=macs_text / GIGA, note=f'{question_len} tokens'),
         dict(module='fusor', params=num_params(model.fusor),
@@ -287,7 +290,7 @@ def analyse(cfg, num_frames: Optional[int] = None,
     return result
 
 
-# -- output ---------------------------------------------------------------------
+# -- output -------------------------------------------------------------------
 def format_report(result: dict) -> str:
     """The tables printed by the tool."""
     def fmt_params(p):
@@ -295,10 +298,13 @@ def format_report(result: dict) -> str:
 
     def fmt_g(g):
         return '-' if g is None else f'{g:.2f}'
+    clip = (f'{result["num_frames"]} frames x {result["img_size"]} px'
+            if result['img_size'] else
+            f'{result["num_frames"]} feature steps')
     lines = [f'config: {result["config"]}',
-             f'input: {result["num_frames"]} frames x {result["img_size"]} '
-             f'px, question {result["question_len"]} tokens, answer '
-             f'{result["answer_len"]} tokens; {result["convention"]}', '',
+             f'input: {clip}, question {result["question_len"]} tokens, '
+             f'answer {result["answer_len"]} tokens; {result["convention"]}',
+             '',
              f'| {"module":<38} | {"params":>9} | {"GMACs":>9} | note',
              f'|{"-" * 40}|{"-" * 11}|{"-" * 11}|------']
     for row in result['modules']:

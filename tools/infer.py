@@ -59,6 +59,11 @@ def main(argv=None) -> int:
     try:
         groups = (read_requests(args.questions_file) if args.questions_file
                   else OrderedDict([(args.video, args.question)]))
+        missing = [v for v in groups if not osp.isfile(v)]
+        if missing:
+            raise FileNotFoundError(f'video not found: {missing[0]}'
+                                    + (f' (and {len(missing) - 1} more)'
+                                       if len(missing) > 1 else ''))
         infer = VideoQAInferencer(args.config, args.checkpoint, args.device,
                                   cfg_options=args.cfg_options)
         for video, questions in tqdm(groups.items(), disable=len(groups) < 2,

@@ -9,7 +9,7 @@ from torch import Tensor
 
 
 def read_answers(path: str) -> List[str]:
-    """Answers from a JSON list of strings or of ``{"answer": ...}`` records."""
+    """Answers of a JSON list of strings or of ``{"answer": ...}`` records."""
     with open(path, encoding='utf-8') as f:
         items = json.load(f)
     return [x['answer'] if isinstance(x, dict) else str(x) for x in items]
@@ -62,7 +62,7 @@ class AnswerTrie:
         return torch.zeros(n, dtype=torch.long)
 
     def allowed(self, nodes: Tensor) -> Tensor:
-        """(N, num_cols) boolean mask of the columns allowed after ``nodes``."""
+        """(N, num_cols) boolean mask of the columns allowed after nodes."""
         return self.table[nodes.cpu()].to(nodes.device)
 
     def advance(self, nodes: Tensor, cols: Tensor) -> Tensor:

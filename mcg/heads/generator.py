@@ -216,7 +216,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
     def embeddings(self) -> nn.Module:
         return self._shared[1]
 
-    # -- building blocks --------------------------------------------------------
+    # -- building blocks ------------------------------------------------------
     def decode_states(self, ids: Tensor, memory: Memory,
                       memory_mask: Optional[Tensor], start: int = 0,
                       caches: Optional[List[dict]] = None) -> Tensor:
@@ -245,7 +245,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         if self.vocab_ids is None:
             return token_ids, torch.ones_like(token_ids, dtype=torch.bool)
         vocab = self.vocab_ids.to(token_ids.device)
-        col = torch.searchsorted(vocab, token_ids.contiguous()).clamp(max=len(vocab) - 1)
+        col = torch.searchsorted(vocab, token_ids.contiguous())
+        col = col.clamp(max=len(vocab) - 1)
         return col, vocab[col] == token_ids
 
     def to_output_index(self, token_ids: Tensor) -> Tensor:
@@ -272,7 +273,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
             out[row, :len(seq)] = torch.tensor(seq)
         return out.to(device)
 
-    # -- training / inference ---------------------------------------------------
+    # -- training / inference -------------------------------------------------
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
                     data_samples: Sequence) -> Dict[str, Tensor]:
         seq = self.encode_answers([s.gt_answer for s in data_samples],

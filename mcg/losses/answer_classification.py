@@ -12,7 +12,7 @@ from .base import BaseMCGLoss
 
 @MODELS.register_module()
 class AnswerClassificationLoss(BaseMCGLoss):
-    """Softmax cross-entropy of ``<inputs>_logits`` against ``<inputs>_targets``.
+    """Cross-entropy of ``<inputs>_logits`` against ``<inputs>_targets``.
 
     With ``inputs='cls'`` (default) it trains the K-way classifier head
     (MCG-CH): targets of ``-100`` (answers outside the K classes) are

@@ -62,7 +62,8 @@ def test_infer_cli(trained_micro, shapesqa_tiny, tmp_path):
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert len(lines) == 2 and all('answer' in x for x in lines)
     res = run_tool(argv[:3] + ['--video', str(tmp_path / 'nope.mp4'),
-                               '--question', 'what'])
+                               '--question', 'what', '--cfg-options'] +
+                   [f'{k}={v}' for k, v in opts.items()])
     assert res.returncode == 2 and 'not found' in res.stderr
 
 

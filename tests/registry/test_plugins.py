@@ -64,20 +64,27 @@ def test_disable_switch(plugin_site):
 
 def test_train_one_step_with_plugin_encoder(plugin_site, shapesqa_tiny,
                                             tmp_path):
+    cfg = tmp_path / 'plugin_cfg.py'
+    cfg.write_text(textwrap.dedent(f'''
+        _base_ = [{DEMO_CONFIG!r}]
+        model = dict(video_encoder=dict(_delete_=True,
+                                        type='FramePoolVideoEncoder',
+                                        embed_dims=32))
+    '''))
     opts = micro_model_options(shapesqa_tiny)
-    opts.update({
-        'model.video_encoder': "dict(type='FramePoolVideoEncoder',"
-                               "embed_dims=32)",
-        'train_cfg.max_epochs': 1,
-        'train_dataloader.dataset.indices': 1,
-        'train_cfg.val_interval': 5,
-    })
-    argv = ['tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path)]
-    argv += ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
-    res = run_tool(argv, env={'PYTHONPATH': plugin_site + os.pathsep + REPO})
+    for key in ('embed_dims', 'depth', 'num_heads'):
+        opts.pop(f'model.video_encoder.{key}')
+    opts.update({'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 5,
+                 'train_dataloader.dataset.indices': 1})
+    res = run_tool(['tools/train.py', str(cfg), '--work-dir',
+                    str(tmp_path / 'wd')] + options_to_argv(opts),
+                   env={'PYTHONPATH': plugin_site + os.pathsep + REPO})
     assert res.returncode == 0, res.stderr[-3000:]
     assert 'Epoch(train) [1][1/1]' in res.stdout + res.stderr
-    assert osp.isfile(tmp_path / 'epoch_1.pth')
+    import torch
+    ckpt = torch.load(tmp_path / 'wd' / 'epoch_1.pth', weights_only=True)
+    # The plugin's parameters were trained and saved with the model.
+    assert 'video_encoder.proj.weight' in ckpt['state_dict']
 
 
 def test_custom_imports_plugin(shapesqa_tiny, tmp_path):

@@ -83,7 +83,9 @@ def test_model_zoo_table_rewrites_only_the_marked_readme_section(tmp_path):
                       '<!-- /model-zoo -->\nfooter\n')
     result = dict(config='configs/mcg/mcg_anetqa_8f.py', num_frames=8,
                   img_size=384, params=301.67e6, total_gmacs=622.9,
-                  question_len=32, answer_len=10)
+                  question_len=32, answer_len=10, modules=[
+                      dict(module='generator / answer'),
+                      dict(module='choice scoring (VTMChoiceScorer)')])
     path = tmp_path / 'a.json'
     path.write_text(json.dumps(result))
     args = [str(path), '--readme', str(readme)]
@@ -93,6 +95,6 @@ def test_model_zoo_table_rewrites_only_the_marked_readme_section(tmp_path):
     assert text.startswith('# mcg\nintro\n<!-- model-zoo -->\n| config |')
     assert text.endswith('<!-- /model-zoo -->\nfooter\n')
     assert '| [`mcg_anetqa_8f.py`](configs/mcg/mcg_anetqa_8f.py) | 8 | ' \
-        '384 | 301.7M | 622.9 |' in text
+        '384 | generator + VTM choice | 301.7M | 622.9 |' in text
     assert 'old' not in text
     assert model_zoo_table.main(args + ['--check']) == 0

@@ -46,6 +46,8 @@ class CrossAttentionFusor(BaseFusor):
         pretrained_layers: Which BERT layers to copy, one per block.
         init_std: Std of the random init (BERT's 0.02 suits 768-wide models;
             narrow models trained from scratch learn faster with more).
+        norm_first: Pre-norm blocks plus a final LayerNorm (for models
+            trained from scratch); False = BERT's post-norm (the paper).
         init_cfg: MMEngine init config.
     """
 
@@ -54,16 +56,22 @@ class CrossAttentionFusor(BaseFusor):
                  ffn_dims: int = 3072, dropout: float = 0.1,
                  pretrained: Optional[str] = None,
                  pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
-                 init_std: float = 0.02,
+                 init_std: float = 0.02, norm_first: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if norm_first and optional(pretrained):
+            raise ValueError('norm_first=True cannot load BERT layers, which '
+                             'are post-norm; set pretrained=None')
         self.embed_dims = embed_dims
         self.fus_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         nn.init.normal_(self.fus_token, std=0.02)
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, video_dims,
-                             dropout, dropout) for _ in range(num_layers)
+                             dropout, dropout, norm_first=norm_first)
+            for _ in range(num_layers)
         ])
+        self.final_norm = (nn.LayerNorm(embed_dims, eps=1e-12)
+                           if norm_first else nn.Identity())
         self.apply(partial(_init_bert_style, std=init_std))
         self.pretrained = optional(pretrained)
         self.pretrained_layers = list(pretrained_layers)[:num_layers]
@@ -83,7 +91,7 @@ class CrossAttentionFusor(BaseFusor):
         attn_mask, mem_mask = padding_mask(mask), padding_mask(video_mask)
         for block in self.blocks:
             x = block(x, attn_mask, video, mem_mask)
-        return x, mask
+        return self.final_norm(x), mask
 
 
 def _init_bert_style(m: nn.Module, std: float = 0.02) -> None:

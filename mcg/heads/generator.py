@@ -108,6 +108,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
             produce only answers of that list.
         choice_scorer: See :class:`BaseAnswerHead`.
         init_std: Std of the random init (BERT's 0.02 suits 768-wide models).
+        norm_first: Pre-norm blocks plus a final LayerNorm (for models
+            trained from scratch); False = BERT's post-norm (the paper).
         init_cfg: MMEngine init config.
     """
 
@@ -123,9 +125,12 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  min_decode_len: int = 1,
                  constrain_answers: Union[None, str, Sequence[str]] = None,
                  choice_scorer: Optional[dict] = None,
-                 init_std: float = 0.02,
+                 init_std: float = 0.02, norm_first: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(choice_scorer=choice_scorer, init_cfg=init_cfg)
+        if norm_first and optional(pretrained):
+            raise ValueError('norm_first=True cannot load BERT layers, which '
+                             'are post-norm; set pretrained=None')
         if num_beams < 1:
             raise ValueError(f'num_beams must be >= 1, got {num_beams}')
         self.embed_dims = embed_dims
@@ -133,8 +138,11 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.gen_token = gen_token
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, memory_dims,
-                             dropout, dropout) for _ in range(num_layers)
+                             dropout, dropout, norm_first=norm_first)
+            for _ in range(num_layers)
         ])
+        self.final_norm = (nn.LayerNorm(embed_dims, eps=1e-12)
+                           if norm_first else nn.Identity())
         self.lm_transform = nn.Sequential(
             nn.Linear(embed_dims, embed_dims), nn.GELU(),
             nn.LayerNorm(embed_dims, eps=1e-12))
@@ -227,7 +235,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         for i, block in enumerate(self.blocks):
             x = block(x, None, memory, mem_mask, is_causal=True,
                       cache=None if caches is None else caches[i])
-        return x
+        return self.final_norm(x)
 
     def logits(self, states: Tensor) -> Tensor:
         """Tied LM head: transform, then project on the word embeddings.

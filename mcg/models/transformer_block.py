@@ -100,21 +100,32 @@ class MultiHeadAttention(nn.Module):
 
 
 class ResidualNorm(nn.Module):
-    """BERT's ``output`` sub-layer: dense, dropout, add, LayerNorm."""
+    """BERT's ``output`` sub-layer: dense, dropout, add, LayerNorm.
+
+    With ``norm_first`` the same parameters form a pre-norm sub-layer: the
+    LayerNorm is applied to the sub-layer's input (:meth:`pre`) and the
+    residual sum is left unnormalised.
+    """
 
     def __init__(self, in_dims: int, embed_dims: int, dropout: float,
-                 eps: float) -> None:
+                 eps: float, norm_first: bool = False) -> None:
         super().__init__()
         self.dense = nn.Linear(in_dims, embed_dims)
         self.dropout = nn.Dropout(dropout)
         self.LayerNorm = nn.LayerNorm(embed_dims, eps=eps)
+        self.norm_first = norm_first
+
+    def pre(self, x: Tensor) -> Tensor:
+        """The sub-layer's input: normalised in pre-norm mode."""
+        return self.LayerNorm(x) if self.norm_first else x
 
     def forward(self, x: Tensor, residual: Tensor) -> Tensor:
-        return self.LayerNorm(self.dropout(self.dense(x)) + residual)
+        out = self.dropout(self.dense(x)) + residual
+        return out if self.norm_first else self.LayerNorm(out)
 
 
 class TransformerBlock(nn.Module):
-    """Self-attention, optional cross-attention, feed-forward (post-norm).
+    """Self-attention, optional cross-attention, feed-forward.
 
     Args:
         embed_dims: Hidden width.
@@ -125,22 +136,30 @@ class TransformerBlock(nn.Module):
         dropout: Hidden dropout.
         attn_dropout: Attention-probability dropout.
         eps: LayerNorm epsilon (BERT uses 1e-12).
+        norm_first: Pre-norm instead of BERT's post-norm. Same parameters;
+            the stack then needs a final LayerNorm (the fusor and generator
+            add one). Pre-norm trains narrow models from scratch more
+            readily; BERT weights expect post-norm.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, ffn_dims: int,
                  memory_dims: Optional[int] = None, dropout: float = 0.1,
-                 attn_dropout: float = 0.1, eps: float = 1e-12) -> None:
+                 attn_dropout: float = 0.1, eps: float = 1e-12,
+                 norm_first: bool = False) -> None:
         super().__init__()
         self.self_attn = MultiHeadAttention(embed_dims, num_heads,
                                             dropout=attn_dropout)
-        self.self_out = ResidualNorm(embed_dims, embed_dims, dropout, eps)
+        self.self_out = ResidualNorm(embed_dims, embed_dims, dropout, eps,
+                                     norm_first)
         self.has_cross = memory_dims is not None
         if self.has_cross:
             self.cross_attn = MultiHeadAttention(embed_dims, num_heads,
                                                  memory_dims, attn_dropout)
-            self.cross_out = ResidualNorm(embed_dims, embed_dims, dropout, eps)
+            self.cross_out = ResidualNorm(embed_dims, embed_dims, dropout,
+                                          eps, norm_first)
         self.intermediate = nn.Linear(embed_dims, ffn_dims)
-        self.output = ResidualNorm(ffn_dims, embed_dims, dropout, eps)
+        self.output = ResidualNorm(ffn_dims, embed_dims, dropout, eps,
+                                   norm_first)
 
     def forward(self, x: Tensor, mask: Optional[Tensor] = None,
                 memory: Optional[Memory] = None,
@@ -161,7 +180,8 @@ class TransformerBlock(nn.Module):
         Returns:
             (B, L, D) hidden states.
         """
-        kv = self.self_attn.project_kv(x)
+        h = self.self_out.pre(x)
+        kv = self.self_attn.project_kv(h)
         if cache is not None:
             if 'self_k' in cache:
                 kv = (torch.cat([cache['self_k'], kv[0]], 2),
@@ -170,7 +190,7 @@ class TransformerBlock(nn.Module):
             # With a cache the new queries are the latest positions, so every
             # cached key is in the past: no causal mask is needed.
             is_causal = is_causal and x.shape[1] > 1
-        x = self.self_out(self.self_attn(x, kv, mask, is_causal), x)
+        x = self.self_out(self.self_attn(h, kv, mask, is_causal), x)
         if self.has_cross and memory is not None:
             if cache is not None and 'cross_k' in cache:
                 mem_kv = (cache['cross_k'], cache['cross_v'])
@@ -178,8 +198,9 @@ class TransformerBlock(nn.Module):
                 mem_kv = self.cross_attn.project_kv(memory)
                 if cache is not None:
                     cache['cross_k'], cache['cross_v'] = mem_kv
-            x = self.cross_out(self.cross_attn(x, mem_kv, memory_mask), x)
-        return self.output(F.gelu(self.intermediate(x)), x)
+            x = self.cross_out(
+                self.cross_attn(self.cross_out.pre(x), mem_kv, memory_mask), x)
+        return self.output(F.gelu(self.intermediate(self.output.pre(x))), x)
 
 
 def padding_mask(mask: Optional[Tensor]) -> Optional[Tensor]:

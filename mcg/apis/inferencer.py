@@ -23,8 +23,9 @@ class VideoQAInferencer:
         {'question': '...', 'answer': 'red'}
 
     The video is decoded and encoded once per call however many questions are
-    asked, and the last videos' clips are cached, so asking again about the
-    same file does not decode it again.
+    asked, and the last videos' clips and their video-encoder outputs are
+    cached (the model's ``video_cache_size``), so asking again about the same
+    file neither decodes nor encodes it again.
 
     Args:
         config: Config path or :class:`Config`; its test pipeline is used.
@@ -114,7 +115,9 @@ class VideoQAInferencer:
         clip = self._clip(video)
         samples = [VideoQADataSample(metainfo=dict(
             question=q.strip().lower(), question_id=str(i), video_index=0,
-            video_id=os.path.basename(video))) for i, q in enumerate(qs)]
+            video_id=os.path.basename(video),
+            # The model's per-video feature cache keys on the path.
+            video_path=os.path.realpath(video))) for i, q in enumerate(qs)]
         with DefaultScope.overwrite_default_scope('mcg'):
             data = self.model.data_preprocessor(
                 dict(inputs=clip[None], data_samples=samples))

@@ -7,6 +7,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
+from mcg.models.feature_cache import VideoFeatureCache, clip_key
 from mcg.models.transformer_block import MemoryPart
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
                           build_loss, build_text_encoder, build_video_encoder)
@@ -41,6 +42,10 @@ class MCGVideoQA(BaseModel):
             attention early in training (measured with BERT's 0.02 init: a
             32-wide model did not fit a 6-question batch in 100 steps with
             ``'fusor+video'`` and did with ``'fusor'``).
+        video_cache_size: Clips whose video-encoder output is kept between
+            prediction batches (evaluation and inference only; see
+            :class:`VideoFeatureCache`); 0 switches the cache off. It is
+            cleared whenever the model goes back to training mode.
         init_cfg: MMEngine init config.
     """
 
@@ -50,6 +55,7 @@ class MCGVideoQA(BaseModel):
                  data_preprocessor: Optional[ConfigType] = None,
                  max_question_len: int = 40,
                  generator_memory: str = 'fusor',
+                 video_cache_size: int = 32,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoQADataPreprocessor')
@@ -80,6 +86,7 @@ class MCGVideoQA(BaseModel):
         self.head.bind_model(self)
         self.max_question_len = max_question_len
         self.generator_memory = generator_memory
+        self.video_cache = VideoFeatureCache(video_cache_size)
         if (generator_memory == 'fusor+video'
                 and self.fusor.embed_dims != self.video_encoder.embed_dims):
             raise ValueError(
@@ -98,13 +105,45 @@ class MCGVideoQA(BaseModel):
                              return_tensors='pt')
         return {k: tok[k].to(device) for k in ('input_ids', 'attention_mask')}
 
-    def extract_feat(self, video: Tensor, data_samples: Sequence
-                     ) -> Dict[str, Tensor]:
+    def train(self, mode: bool = True) -> 'MCGVideoQA':
+        # Cached features belong to the weights they were computed with;
+        # every switch to training (e.g. after a validation run) drops them.
+        if mode:
+            self.video_cache.clear()
+        return super().train(mode)
+
+    def encode_videos(self, video: Tensor, data_samples: Sequence,
+                      use_cache: bool = False) -> Tensor:
+        """Run the video encoder, through the feature cache if allowed.
+
+        Args:
+            video: (V, T, C, H, W) normalised clips.
+            data_samples: One sample per question, with ``video_index``.
+            use_cache: Reuse/store clip tokens by clip key; ignored in
+                training mode and when gradients are enabled.
+
+        Returns:
+            (V, L, D) clip tokens.
+        """
+        if (not use_cache or self.training or torch.is_grad_enabled()
+                or self.video_cache.size == 0):
+            return self.video_encoder(video)
+        keys = [None] * video.shape[0]
+        for i, s in enumerate(data_samples):
+            row = s.metainfo.get('video_index', i)
+            if keys[row] is None:
+                keys[row] = clip_key(s.metainfo)
+        return self.video_cache.encode(self.video_encoder, video, keys)
+
+    def extract_feat(self, video: Tensor, data_samples: Sequence,
+                     use_cache: bool = False) -> Dict[str, Tensor]:
         """Encode videos once and questions, then fuse each question.
 
         Args:
             video: (V, T, C, H, W) normalised clips, one per distinct video.
             data_samples: One sample per question, with ``video_index``.
+            use_cache: Take clip tokens from the per-video feature cache
+                (prediction only; see :meth:`encode_videos`).
 
         Returns:
             Dict with ``video_clips`` (one row per video), ``video_index``
@@ -112,7 +151,7 @@ class MCGVideoQA(BaseModel):
             ``fused_mask``, and the head's cross-attention ``memory`` (a list
             of :class:`MemoryPart`) with its ``memory_mask``.
         """
-        clips = self.video_encoder(video)
+        clips = self.encode_videos(video, data_samples, use_cache)
         index = torch.as_tensor(
             [s.metainfo.get('video_index', i)
              for i, s in enumerate(data_samples)], device=clips.device)
@@ -234,7 +273,7 @@ class MCGVideoQA(BaseModel):
     def predict(self, inputs: Tensor, data_samples: List) -> List:
         """Fill ``pred_answer`` of each data sample (and ``pred_label``,
         ``pred_scores`` of multiple-choice ones when the head scores them)."""
-        outputs = self.extract_feat(inputs, data_samples)
+        outputs = self.extract_feat(inputs, data_samples, use_cache=True)
         answers = self.head.predict(outputs['memory'], outputs['memory_mask'],
                                     data_samples)
         for sample, answer in zip(data_samples, answers):

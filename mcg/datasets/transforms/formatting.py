@@ -30,6 +30,8 @@ class PackVideoQAInputs(BaseTransform):
                         question_id=qa['question_id'],
                         answer_type=qa.get('answer_type'),
                         video_id=results['video_id'],
+                        # Identifies the clip for the feature cache.
+                        video_path=results.get('video_path'),
                         sample_idx=results.get('sample_idx'),
                         frame_inds=results.get('frame_inds'))
             meta.update({k: qa[k] for k in self.meta_keys if k in qa})

@@ -45,7 +45,8 @@ class MCGVideoQA(BaseModel):
         video_cache_size: Clips whose video-encoder output is kept between
             prediction batches (evaluation and inference only; see
             :class:`VideoFeatureCache`); 0 switches the cache off. It is
-            cleared whenever the model goes back to training mode.
+            cleared whenever the model goes back to training mode or loads
+            weights.
         init_cfg: MMEngine init config.
     """
 
@@ -87,6 +88,10 @@ class MCGVideoQA(BaseModel):
         self.max_question_len = max_question_len
         self.generator_memory = generator_memory
         self.video_cache = VideoFeatureCache(video_cache_size)
+        # Loading weights (e.g. the best checkpoint before testing) also
+        # invalidates cached features; the hook fires via parents too.
+        self.register_load_state_dict_post_hook(
+            lambda module, _keys: module.video_cache.clear())
         if (generator_memory == 'fusor+video'
                 and self.fusor.embed_dims != self.video_encoder.embed_dims):
             raise ValueError(

@@ -61,6 +61,14 @@ def test_cache_unused_in_training_and_cleared_by_train(micro_cfg):
     assert len(model.video_cache) == 2
     model.train()  # new weights may follow: old features must go
     assert len(model.video_cache) == 0
+    model.eval()
+    evaluate(model, micro_cfg, batch_size=9)
+    assert len(model.video_cache) == 2
+    # Loading weights through a parent module clears the cache too.
+    torch.nn.Sequential(model).load_state_dict(
+        torch.nn.Sequential(model).state_dict())
+    assert len(model.video_cache) == 0
+    model.train()
     ds_cfg = copy.deepcopy(micro_cfg.test_dataloader.dataset)
     ds_cfg['group_by_video'] = False
     batch = videoqa_collate([DATASETS.build(ds_cfg)[0]])

@@ -27,7 +27,6 @@ appends to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os.path as osp
 import sys

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: machine line, timing, doc output."""
+"""Shared by the benchmark scripts: machine line, timing, doc output."""
 from __future__ import annotations
 
 import datetime

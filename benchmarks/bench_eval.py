@@ -180,8 +180,9 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict[str, float]]:
     p.add_argument('--no-record', action='store_true',
                    help='do not append to docs/benchmarks.md')
     args = p.parse_args(argv)
-    torch.set_grad_enabled(False)
-    with tempfile.TemporaryDirectory() as root:
+    # no_grad as a context: main() may run inside another process's code
+    # (the smoke test), whose grad mode must not change.
+    with torch.no_grad(), tempfile.TemporaryDirectory() as root:
         n = make_data(root, args.videos)
         rows = [bench_model(m, root, n, args)
                 for m in args.models.split(',')]

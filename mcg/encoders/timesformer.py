@@ -115,6 +115,15 @@ class TimeSformerEncoder(BaseVideoEncoder):
         zero_init_temporal_fc: Zero ``temporal_fc`` so a fresh block equals a
             per-frame ViT block (right when starting from an image model; from
             scratch it only delays learning temporal attention).
+        time_embed_std: Std of the random time embedding; 0 starts it at
+            zero, as TimeSformer does on top of an image model. From scratch
+            a zero time embedding leaves the tokens of different frames
+            interchangeable (attention is permutation-invariant), so nothing
+            tells head frames from tail frames until it has grown; a time
+            embedding on the scale of the patch tokens (~1) shortens that
+            plateau (docs/demo.md). Pretrained weights overwrite it.
+        pos_embed_std: Std of the random position embedding; None =
+            ``init_std``.
         pretrained: timm ViT (model name or local file) or a TimeSformer in
             mcg's layout (output of ``tools/convert/*``), loaded by
             :meth:`init_weights` (see :func:`load_timm_vit`); None for
@@ -129,11 +138,15 @@ class TimeSformerEncoder(BaseVideoEncoder):
                  drop_path_rate: float = 0.1, output: str = 'all',
                  gradient_checkpointing: bool = False,
                  init_std: float = 0.02, zero_init_temporal_fc: bool = True,
+                 time_embed_std: float = 0.0,
+                 pos_embed_std: Optional[float] = None,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.init_std = init_std
         self.zero_init_temporal_fc = zero_init_temporal_fc
+        self.time_embed_std = time_embed_std
+        self.pos_embed_std = init_std if pos_embed_std is None else pos_embed_std
         if output not in ('all', 'mean'):
             raise ValueError(f"output must be 'all' or 'mean', got {output!r}")
         self.embed_dims = embed_dims
@@ -159,8 +172,10 @@ class TimeSformerEncoder(BaseVideoEncoder):
         self._init_random()
 
     def _init_random(self) -> None:
-        trunc_normal_(self.pos_embed, std=self.init_std)
+        trunc_normal_(self.pos_embed, std=self.pos_embed_std)
         trunc_normal_(self.cls_token, std=self.init_std)
+        if self.time_embed_std > 0:
+            trunc_normal_(self.time_embed, std=self.time_embed_std)
         self.apply(self._init_linear)
         if self.zero_init_temporal_fc:
             for block in self.blocks:

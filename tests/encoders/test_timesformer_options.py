@@ -67,3 +67,23 @@ def test_stochastic_depth_only_acts_in_training():
     enc.train()
     with torch.no_grad():
         assert not torch.equal(enc(video), enc(video))
+
+
+def test_time_embedding_init_zero_by_default_random_when_asked():
+    def make(**kw):
+        return TimeSformerEncoder(img_size=32, patch_size=16, num_frames=4,
+                                  embed_dims=32, depth=1, num_heads=2, **kw)
+    assert make().time_embed.abs().sum() == 0
+    te = make(time_embed_std=1.0).time_embed
+    assert 0.6 < te.std().item() < 1.4
+    pos = make(pos_embed_std=1.0).pos_embed
+    assert pos.std().item() > 0.6 > make().pos_embed.std().item()
+    # Frames are told apart: swapping two frames changes the CLS output
+    # only once the time embedding is non-zero (zero temporal_fc aside).
+    video = torch.randn(1, 4, 3, 32, 32)
+    swapped = video[:, [1, 0, 2, 3]]
+    for std, differs in ((0.0, False), (1.0, True)):
+        torch.manual_seed(0)
+        enc = make(time_embed_std=std, zero_init_temporal_fc=False).eval()
+        a, b = enc(video)[:, 0], enc(swapped)[:, 0]
+        assert (not torch.allclose(a, b, atol=1e-5)) == differs

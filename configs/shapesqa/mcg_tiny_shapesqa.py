@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
 data_root = 'data/shapesqa'
-max_epochs = 15
+max_epochs = 17
 lr = 5e-4
 
 model = dict(
@@ -12,11 +12,15 @@ model = dict(
     # otherwise dominates a step on CPU (see README, "Demo").
     head=dict(output_vocab=data_root + '/train_a.json'))
 
-train_dataloader = dict(dataset=dict(data_root=data_root))
+# 8 videos (72 questions) per step: in 600-step probes this made about the
+# same progress per step as 16 videos, at 0.22 s instead of 0.36 s a step.
+train_dataloader = dict(batch_size=8, dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = dict(dataset=dict(data_root=data_root))
 
-optim_wrapper = dict(optimizer=dict(lr=lr))
+# fused AdamW: one kernel over all parameters (~3.9M of them are the word
+# embeddings), the same update as the default loop.
+optim_wrapper = dict(optimizer=dict(lr=lr, fused=True))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),

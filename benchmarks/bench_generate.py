@@ -19,7 +19,6 @@ import argparse
 import datetime
 import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.join(REPO, 'tools'))
+from benchmarks.common import cpu_name  # noqa: E402
 
 DOC = osp.join(REPO, 'docs', 'benchmarks.md')
 
@@ -67,17 +67,6 @@ def time_call(fn, repeats: int) -> tuple:
         wall.append((time.perf_counter() - start) * 1e3)
         cpu.append((time.process_time() - start_cpu) * 1e3)
     return statistics.median(wall), statistics.median(cpu), out
-
-
-def cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
 
 
 def main(argv=None) -> list:

@@ -29,8 +29,7 @@ import copy
 import os.path as osp
 import statistics
 import sys
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -38,7 +37,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.join(REPO, 'tools'))
 from benchmarks.common import (append_section, command_line,  # noqa: E402
-                               machine_line, ratio_vs_goal, timed)
+                               machine_line, ratio_vs_goal, saved_bytes,
+                               timed)
 
 GOAL = 3.0
 MODELS = {'tiny': 'configs/_base_/models/mcg_tiny.py',
@@ -92,25 +92,6 @@ def make_batch(model, videos: int, questions: int, shared: bool,
             rows.append(v)
     inputs = clips if shared else clips[torch.tensor(rows)]
     return dict(inputs=inputs, data_samples=samples)
-
-
-@contextmanager
-def saved_bytes(counter: Dict[str, int]) -> Iterator[None]:
-    """Count the bytes autograd saves for backward (distinct storages)."""
-    seen = set()
-
-    def pack(t):
-        try:
-            key = (t.untyped_storage().data_ptr(), t.device)
-        except RuntimeError:
-            return t
-        if key not in seen:
-            seen.add(key)
-            counter['bytes'] += t.untyped_storage().nbytes()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        yield
 
 
 def train_step(model, optim, batch: Dict) -> Dict[str, float]:

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
+import os.path as osp
 import statistics
+import sys
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import Dict, List
 
 import torch
 
-from mcg.encoders import TimeSformerEncoder
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from benchmarks.common import cpu_name, saved_bytes  # noqa: E402
+from mcg.encoders import TimeSformerEncoder  # noqa: E402
 from mcg.encoders.convert import hf_timesformer_to_mcg, hf_to_mcg_tokens
 
 
@@ -59,14 +62,7 @@ def machine(device: str) -> str:
     if device.startswith('cuda'):
         hw = torch.cuda.get_device_name(device)
     else:
-        hw = platform.processor() or platform.machine()
-        try:
-            with open('/proc/cpuinfo') as f:
-                hw = next(line.split(':', 1)[1].strip() for line in f
-                          if line.startswith('model name'))
-        except (OSError, StopIteration):
-            pass
-        hw += f', {torch.get_num_threads()} threads'
+        hw = f'{cpu_name()}, {torch.get_num_threads()} threads'
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     return (f'{hw}; torch {torch.__version__}; load average {load:.2f}')
 
@@ -90,25 +86,6 @@ def build(args) -> tuple:
 def run(model, video, hf: bool):
     out = model(pixel_values=video).last_hidden_state if hf else model(video)
     return out
-
-
-@contextmanager
-def saved_bytes(counter: Dict[str, int]):
-    """Count the bytes autograd saves for backward (distinct storages)."""
-    seen = set()
-
-    def pack(t):
-        try:
-            key = (t.untyped_storage().data_ptr(), t.device)
-        except RuntimeError:
-            return t
-        if key not in seen:
-            seen.add(key)
-            counter['bytes'] += t.untyped_storage().nbytes()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        yield
 
 
 def step(model, video, hf: bool, dtype: str, device: str) -> Dict[str, float]:

@@ -7,7 +7,8 @@ import os.path as osp
 import platform
 import sys
 import time
-from typing import Callable, List, Optional, Sequence, Tuple
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DOC = osp.join(REPO, 'docs', 'benchmarks.md')
@@ -82,3 +83,30 @@ def append_section(title: str, lines: List[str],
         f.write(header + '\n'.join(['', f'## {title} ({stamp})', ''] +
                                    list(lines) + ['']))
     return doc
+
+
+@contextmanager
+def saved_bytes(counter: Dict[str, int]) -> Iterator[None]:
+    """Count the bytes autograd saves for backward (distinct storages).
+
+    CPU PyTorch has no peak-memory counter; the saved activations are what
+    grows with batch and sequence length.
+
+    Args:
+        counter: Dict whose ``'bytes'`` entry is increased in place.
+    """
+    import torch
+    seen = set()
+
+    def pack(t):
+        try:
+            key = (t.untyped_storage().data_ptr(), t.device)
+        except RuntimeError:
+            return t
+        if key not in seen:
+            seen.add(key)
+            counter['bytes'] += t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        yield

@@ -30,7 +30,8 @@ lambda_1, lambda_2, lambda_3 = 1.0, 1.0, 1.0
 model = dict(
     video_encoder=dict(num_frames=num_frames),
     # Captions are LM targets too: full vocabulary, caption-length answers.
-    head=dict(max_answer_len=36, output_vocab=None),
+    # Three generator blocks, as in the demo that fine-tunes from here.
+    head=dict(num_layers=3, max_answer_len=36, output_vocab=None),
     max_question_len=40,
     losses=dict(
         icl=dict(type='InstanceContrastiveLoss', weight=lambda_1 * theta_1),

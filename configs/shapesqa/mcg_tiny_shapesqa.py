@@ -17,10 +17,10 @@ model = dict(
     head=dict(num_layers=3, output_vocab=data_root + '/train_a.json'),
     # The paper's joint objective (Eq. 11) on the QA pairs themselves, with
     # ICL and LM on. ICL makes the question and clip summaries name the same
-    # objects, which is what "the red circle" questions need; with it the
-    # questions about a named object went from ~30 % to ~90 %. TCL and VTM
-    # are off: on this data they did not help and cost 40-85 % more per step
-    # (docs/demo.md); switch them on with --cfg-options.
+    # objects, which is what "the red circle" questions need: "what happens
+    # to the X" reached 56-100 % in runs with it, 25-43 % without. TCL and
+    # VTM are off: on this data they did not help and cost 40-85 % more per
+    # step (docs/demo.md).
     losses=dict(icl=dict(type='InstanceContrastiveLoss', weight=2.0)))
 
 # 8 videos (72 questions) per step: in 600-step probes this made about the

@@ -29,9 +29,17 @@ class LearnableTemperature(nn.Module):
             raise ValueError(f'temperature {init} outside its range '
                              f'[{low}, {high}] (or the range is not positive)')
         self.low, self.high = low, high
-        self.value = nn.Parameter(torch.tensor(float(init)),
+        # Shape (1,), not a 0-d scalar: FSDP refuses scalar parameters.
+        self.value = nn.Parameter(torch.tensor([float(init)]),
                                   requires_grad=learnable)
 
     def forward(self) -> Tensor:
         """Return the clamped temperature (a 0-d float tensor)."""
-        return self.value.float().clamp(self.low, self.high)
+        return self.value.float().clamp(self.low, self.high).reshape(())
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Checkpoints written before the (1,) shape hold a 0-d value.
+        key = prefix + 'value'
+        if key in state_dict and state_dict[key].dim() == 0:
+            state_dict[key] = state_dict[key].reshape(1)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

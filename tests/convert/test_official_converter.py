@@ -89,6 +89,8 @@ D = 32
 def small_model(micro_cfg, layout, share=False, text_layers=4,
                 dec_layers=4):
     cfg = copy.deepcopy(micro_cfg.model)
+    # The QA model only: converters drop the pre-training heads (ICL).
+    cfg['losses'] = dict(lm=cfg['losses']['lm'])
     cfg['head']['output_vocab'] = None
     cfg['video_encoder'].update(depth=2, img_size=32, num_frames=4)
     cfg['text_encoder']['config'].update(num_hidden_layers=text_layers // 2,

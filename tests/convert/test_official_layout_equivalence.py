@@ -84,6 +84,8 @@ def official_state_dict(video, text, dec):
 
 def variant_model(micro_cfg):
     cfg = copy.deepcopy(micro_cfg.model)
+    # The QA model only: converters drop the pre-training heads (ICL).
+    cfg['losses'] = dict(lm=cfg['losses']['lm'])
     cfg['video_encoder'].update(img_size=IMG, num_frames=FRAMES, depth=LAYERS,
                                 output='mean')
     cfg['text_encoder']['config'].update(

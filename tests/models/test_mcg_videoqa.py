@@ -43,8 +43,9 @@ def run_loss(model, video, samples):
 
 def test_loss_keys_and_gradients_reach_every_part(model):
     losses = run_loss(model, *make_batch())
-    assert set(losses) == {'loss_lm', 'acc_lm_token'}
-    assert losses['loss_lm'].item() > 0
+    # The demo config trains ICL next to the LM loss.
+    assert set(losses) == {'loss_lm', 'acc_lm_token', 'loss_icl', 'acc_icl'}
+    assert losses['loss_lm'].item() > 0 and losses['loss_icl'].item() > 0
     losses['loss_lm'].backward()
     for part in ('video_encoder', 'text_encoder', 'fusor', 'head'):
         grads = [p.grad for p in getattr(model, part).parameters()
@@ -124,6 +125,9 @@ def full_vocab(micro_cfg):
 
 def test_zero_weight_switches_a_loss_off(micro_cfg):
     cfg = full_vocab(micro_cfg)
+    cfg['losses']['icl']['weight'] = 0
+    losses = run_loss(MODELS.build(cfg), *make_batch())
+    assert set(losses) == {'loss_lm', 'acc_lm_token'}
     cfg['losses']['lm']['weight'] = 0
     m = MODELS.build(cfg)
     with pytest.raises(RuntimeError, match='no active loss'):

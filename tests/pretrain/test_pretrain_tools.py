@@ -72,6 +72,8 @@ def test_finetune_from_pretrained_reports_keys(pretrained, shapesqa_tiny,
         'video_encoder.time_embed': '(1, 4, 32) -> (1, 8, 32)'}
     assert report['new'] == [] and report['mismatched'] == {}
     assert any(k.startswith('losses.tcl.') for k in report['dropped'])
+    # Fine-tuning is LM-only (paper): the demo's ICL head is not built.
+    assert any(k.startswith('losses.icl.') for k in report['dropped'])
     assert all(k.startswith('losses.') for k in report['dropped'])
     assert 'head.lm_bias' in report['loaded']
     assert osp.isfile(tmp_path / 'epoch_1.pth')

@@ -94,6 +94,9 @@ def resize_position_table(table: Tensor, rows: int,
 def _resize(key: str, value: Tensor, target: Tensor) -> Optional[Tensor]:
     """Resized ``value`` for ``target``'s shape, or None if not resizable."""
     from mcg.encoders.weight_init import resize_pos_embed_2d
+    if value.numel() == target.numel() == 1:
+        # e.g. a contrastive temperature saved 0-d before it became (1,).
+        return value.reshape(target.shape)
     if value.dim() != target.dim() or value.shape[-1] != target.shape[-1]:
         return None
     if re.search(r'(^|\.)pos_embed$', key) and value.dim() == 3:

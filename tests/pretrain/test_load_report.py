@@ -62,3 +62,11 @@ def test_load_pretrained_from_a_runner_checkpoint(tmp_path):
     report = load_pretrained(dst, str(path))
     assert len(report.loaded) == len(dst.state_dict())
     assert torch.equal(dst.fc.weight, src.fc.weight)
+
+
+def test_old_0d_temperature_is_resized_not_mismatched():
+    state = {'losses.icl.temperature.value': torch.tensor(0.2)}
+    report = adapt_state_dict(
+        state, {'losses.icl.temperature.value': torch.zeros(1)})
+    assert report.mismatched == {}
+    assert state['losses.icl.temperature.value'].shape == (1,)

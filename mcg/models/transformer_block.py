@@ -68,13 +68,15 @@ class MultiHeadAttention(nn.Module):
             return self._split(self.key(memory)), self._split(self.value(memory))
         keys, values = [], []
         for part in memory:
-            k = self._split(self.key(part.states))
-            v = self._split(self.value(part.states))
+            k, v = self.key(part.states), self.value(part.states)
             if part.index is not None:
+                # Gather before splitting heads: the gradient reaching a
+                # gather of the (B, H, M, D/H) view is strided, and its
+                # scatter back was ~4x slower on CPU (docs/demo.md, step time).
                 k, v = k.index_select(0, part.index), v.index_select(
                     0, part.index)
-            keys.append(k)
-            values.append(v)
+            keys.append(self._split(k))
+            values.append(self._split(v))
         return torch.cat(keys, 2), torch.cat(values, 2)
 
     def forward(self, x: Tensor, kv: Tuple[Tensor, Tensor],

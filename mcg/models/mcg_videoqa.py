@@ -49,6 +49,12 @@ class MCGVideoQA(BaseModel):
             :class:`VideoFeatureCache`); 0 switches the cache off. It is
             cleared whenever the model goes back to training mode or loads
             weights.
+        frozen_parameters: Name prefixes of parameters kept fixed
+            (``requires_grad=False``: no gradient, no optimizer state), e.g.
+            ``'text_encoder.bert.embeddings.word_embeddings'``; each must
+            match at least one parameter. A parameter shared by several
+            modules (the word embeddings, which the generator ties to its
+            output layer) is frozen everywhere.
         init_cfg: MMEngine init config.
     """
 
@@ -59,6 +65,7 @@ class MCGVideoQA(BaseModel):
                  max_question_len: int = 40,
                  generator_memory: str = 'fusor',
                  video_cache_size: int = 32,
+                 frozen_parameters: Sequence[str] = (),
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoQADataPreprocessor')
@@ -100,6 +107,27 @@ class MCGVideoQA(BaseModel):
                 "generator_memory='fusor+video' needs the fusor width "
                 f'({self.fusor.embed_dims}) to equal the video width '
                 f'({self.video_encoder.embed_dims}); use \'fusor\' instead.')
+        self.freeze(frozen_parameters)
+
+    def freeze(self, prefixes: Sequence[str]) -> None:
+        """Stop training the parameters whose names start with a prefix.
+
+        Raises:
+            ValueError: A prefix matches no parameter (a typo would otherwise
+                silently train everything).
+        """
+        if isinstance(prefixes, str):
+            prefixes = [prefixes]
+        params = dict(self.named_parameters(remove_duplicate=False))
+        for prefix in prefixes:
+            hits = [n for n in params
+                    if n == prefix or n.startswith(prefix.rstrip('.') + '.')]
+            if not hits:
+                raise ValueError(
+                    f'frozen_parameters: {prefix!r} matches no parameter of '
+                    f'the model; names look like {list(params)[:3]}')
+            for name in hits:
+                params[name].requires_grad_(False)
 
     # -- encoding ---------------------------------------------------------------
     def tokenize_questions(self, questions: Sequence[str],

@@ -53,8 +53,10 @@ class DecordInit(BaseTransform):
             memory (per loader process, least recently used evicted), so a
             video is decoded once and later epochs sample from RAM. Meant for
             small, short clips (a ShapesQA video is 16 x 64 x 64 x 3 bytes,
-            ~200 KB); 0 (default) decodes on every visit. Decoding was ~9 %
-            of a demo training step on 2 CPU cores (docs/demo.md).
+            ~200 KB); 0 (default) decodes on every visit. Decoding was ~10 %
+            of a demo training step on 2 CPU cores (docs/demo.md). With
+            loader workers, set ``persistent_workers=True``, or the cache
+            ends with the workers after each epoch.
     """
 
     def __init__(self, num_threads: int = 1, width: int = -1,

@@ -7,6 +7,7 @@ from .checkpoint import (UnloadedObject, is_trusted, load_checkpoint_file,
 from .config_errors import explain_build_error
 from .loops import ResumableEpochBasedTrainLoop, SkippableBatchSampler
 from .loss_guard import FiniteLossHook, NonFiniteLossError
+from .loss_weight_hook import LossWeightScheduleHook
 from .optim_wrapper import AutocastOptimWrapper
 from .preflight import USER_ERRORS, check_datasets
 from .resume_state import (ResumeStateHook, capture_rng_state,
@@ -22,7 +23,7 @@ __all__ = [
     'load_weights_only', 'trust_directory', 'trust_file',
     'explain_build_error', 'ResumableEpochBasedTrainLoop',
     'SkippableBatchSampler', 'FiniteLossHook', 'NonFiniteLossError',
-    'AutocastOptimWrapper', 'USER_ERRORS', 'check_datasets',
+    'LossWeightScheduleHook', 'AutocastOptimWrapper', 'USER_ERRORS', 'check_datasets',
     'ResumeStateHook', 'capture_rng_state', 'restore_rng_state',
     'TRAINING_STOPS'
 ]

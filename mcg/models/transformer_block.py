@@ -77,6 +77,8 @@ class MultiHeadAttention(nn.Module):
                     0, part.index)
             keys.append(self._split(k))
             values.append(self._split(v))
+        if len(keys) == 1:  # skip the copy a one-tensor cat makes
+            return keys[0], values[0]
         return torch.cat(keys, 2), torch.cat(values, 2)
 
     def forward(self, x: Tensor, kv: Tuple[Tensor, Tensor],

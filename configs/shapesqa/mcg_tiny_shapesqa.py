@@ -16,7 +16,7 @@ model = dict(
     # comparing it takes more than two cross-attention hops (docs/demo.md).
     head=dict(num_layers=3, output_vocab=data_root + '/train_a.json'),
     # The paper's joint objective (Eq. 11) on the QA pairs themselves, with
-    # ICL and LM on. ICL makes the question and clip summaries name the same
+    # ICL (faded, see custom_hooks below) and LM on. ICL makes the question and clip summaries name the same
     # objects, which is what "the red circle" questions need: "what happens
     # to the X" reached 56-100 % in runs with it, 25-43 % without. TCL and
     # VTM are off: on this data they did not help and cost 40-85 % more per
@@ -45,6 +45,12 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1.0, end_factor=0.01, by_epoch=True,
          begin=decay_from, end=max_epochs, convert_to_iter_based=True),
 ]
+# ICL at full weight early, then faded to a quarter over epochs 5-11. At
+# full weight throughout, the position types (Motion, Location) came late or
+# not at all; faded to 0 they came, but Yes/No and Other stalled at ~80 %
+# (docs/demo.md, runs h1-p2).
+custom_hooks = [dict(type='LossWeightScheduleHook', schedules=dict(
+    icl=dict(begin=5, end=11, end_factor=0.25)))]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
     logger=dict(interval=25),

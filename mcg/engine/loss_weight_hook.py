@@ -70,8 +70,12 @@ class LossWeightScheduleHook(Hook):
 
     @staticmethod
     def _losses(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
+        model = runner.model
+        # DDP/FSDP keep the model in `.module`, MMEngine's DeepSpeed wrapper
+        # in `.model.module`.
+        while not hasattr(model, 'losses') and (
+                hasattr(model, 'module') or hasattr(model, 'model')):
+            model = getattr(model, 'module', None) or model.model
         losses = getattr(model, 'losses', None)
         if losses is None:
             raise TypeError(f'{type(model).__name__} has no `losses` dict; '

@@ -4,10 +4,10 @@ _base_ = [
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
 data_root = 'data/shapesqa'
-max_epochs = 19
+max_epochs = 18
 lr = 5e-4
 # The learning rate stays at its peak until this epoch, then decays linearly.
-decay_from = 15
+decay_from = 14
 
 model = dict(
     # Score only the tokens of the training answers: the 30K-way softmax

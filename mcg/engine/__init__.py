@@ -23,7 +23,8 @@ __all__ = [
     'load_weights_only', 'trust_directory', 'trust_file',
     'explain_build_error', 'ResumableEpochBasedTrainLoop',
     'SkippableBatchSampler', 'FiniteLossHook', 'NonFiniteLossError',
-    'LossWeightScheduleHook', 'AutocastOptimWrapper', 'USER_ERRORS', 'check_datasets',
+    'LossWeightScheduleHook', 'AutocastOptimWrapper', 'USER_ERRORS',
+    'check_datasets',
     'ResumeStateHook', 'capture_rng_state', 'restore_rng_state',
     'TRAINING_STOPS'
 ]

@@ -67,9 +67,10 @@ class LossWeightScheduleHook(Hook):
             self.schedules[name] = spec
         self.by_epoch = by_epoch
         self.base_weights: Dict[str, float] = {}
+        self.losses = None  # model.losses, found in before_train
 
     @staticmethod
-    def _losses(runner):
+    def _find_losses(runner):
         model = runner.model
         # DDP/FSDP keep the model in `.module`, MMEngine's DeepSpeed wrapper
         # in `.model.module`.
@@ -83,7 +84,7 @@ class LossWeightScheduleHook(Hook):
         return losses
 
     def before_train(self, runner) -> None:
-        losses = self._losses(runner)
+        losses = self._find_losses(runner)
         missing = sorted(set(self.schedules) - set(losses.keys()))
         if missing:
             raise KeyError(f'LossWeightScheduleHook: no loss named {missing} '
@@ -101,8 +102,9 @@ class LossWeightScheduleHook(Hook):
         # The configured weights, read once: the hook overwrites them.
         self.base_weights = {n: float(losses[n].weight)
                              for n in self.schedules}
+        self.losses = losses
         # Set now (a resumed run starts mid-schedule); logged per iteration.
-        self._apply(runner, losses, log=False)
+        self._apply(runner, log=False)
 
     def factor(self, name: str, progress: float) -> float:
         """The multiplier of loss ``name`` at ``progress`` epochs/iters."""
@@ -116,25 +118,25 @@ class LossWeightScheduleHook(Hook):
         return spec['start_factor'] + t * (spec['end_factor']
                                            - spec['start_factor'])
 
-    def _apply(self, runner, losses, log: bool = True) -> None:
+    def _apply(self, runner, log: bool = True) -> None:
         progress = runner.iter
         if self.by_epoch:
             progress = runner.iter / max(len(runner.train_dataloader), 1)
         for name, base in self.base_weights.items():
             weight = base * self.factor(name, progress)
-            losses[name].weight = weight
+            self.losses[name].weight = weight
             if log:
                 runner.message_hub.update_scalar(f'train/weight_{name}',
                                                  weight)
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
-        self._apply(runner, self._losses(runner))
+        self._apply(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         # The model skips a loss at weight 0 and logs nothing for it; without
         # this the log would keep repeating its last value.
         for name in self.base_weights:
-            if self._losses(runner)[name].weight == 0:
+            if self.losses[name].weight == 0:
                 runner.message_hub.update_scalar(f'train/loss_{name}', 0.0)

@@ -23,6 +23,7 @@ from mmengine.hooks import Hook
 from torch import Tensor, nn
 
 from mcg.registry import HOOKS
+from .model_utils import unwrap_model
 
 
 @dataclass
@@ -190,7 +191,7 @@ class PretrainedLoadReportHook(Hook):
         self.report: Optional[LoadReport] = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = getattr(runner.model, 'module', runner.model)
+        model = unwrap_model(runner.model)
         state = _state_dict(checkpoint)
         self.report = adapt_state_dict(state, model.state_dict())
         runner.logger.info(self.report.summary())

@@ -14,6 +14,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mcg.registry import HOOKS
+from .model_utils import unwrap_model
 
 _KEYS = {'begin', 'end', 'start_factor', 'end_factor'}
 
@@ -71,12 +72,7 @@ class LossWeightScheduleHook(Hook):
 
     @staticmethod
     def _find_losses(runner):
-        model = runner.model
-        # DDP/FSDP keep the model in `.module`, MMEngine's DeepSpeed wrapper
-        # in `.model.module`.
-        while not hasattr(model, 'losses') and (
-                hasattr(model, 'module') or hasattr(model, 'model')):
-            model = getattr(model, 'module', None) or model.model
+        model = unwrap_model(runner.model)
         losses = getattr(model, 'losses', None)
         if losses is None:
             raise TypeError(f'{type(model).__name__} has no `losses` dict; '

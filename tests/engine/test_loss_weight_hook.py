@@ -29,6 +29,15 @@ def _model(**weights):
     return model
 
 
+def _ddp(model):
+    # A wrapper instance without a process group: only its type and
+    # attributes matter here.
+    wrapper = MMDistributedDataParallel.__new__(MMDistributedDataParallel)
+    nn.Module.__init__(wrapper)
+    wrapper.module = model
+    return wrapper
+
+
 def test_linear_fade_between_begin_and_end():
     hook = LossWeightScheduleHook(dict(
         icl=dict(begin=2, end=4, end_factor=0.25),
@@ -81,11 +90,7 @@ def test_unknown_loss_name_is_refused():
 
 
 def test_fading_to_zero_under_ddp_needs_find_unused_parameters():
-    # A wrapper instance without a process group: only its type and flag
-    # matter to the check.
-    wrapper = MMDistributedDataParallel.__new__(MMDistributedDataParallel)
-    nn.Module.__init__(wrapper)
-    wrapper.module = _model(icl=1.0)
+    wrapper = _ddp(_model(icl=1.0))
     wrapper.find_unused_parameters = False
     hook = LossWeightScheduleHook(dict(icl=dict(begin=0, end=1)))
     with pytest.raises(ValueError, match='find_unused_parameters=True'):
@@ -112,3 +117,10 @@ def test_training_run_fades_icl_out_and_then_skips_it(micro_cfg, tmp_path):
     losses, _ = hub.get_scalar('train/loss_icl').data
     assert len(losses) == 4 and losses[2] > 0 and losses[3] == 0
     assert len(hub.get_scalar('train/loss_lm').data[0]) == 4
+
+
+def test_unwrap_model_reaches_the_model_in_wrappers():
+    from mcg.engine.model_utils import unwrap_model
+    model = _model(icl=1.0)
+    wrapper = _ddp(model)
+    assert unwrap_model(wrapper) is model and unwrap_model(model) is model

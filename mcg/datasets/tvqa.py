@@ -21,15 +21,28 @@ SPLIT_FILES = dict(train='tvqa_train.jsonl', val='tvqa_val.jsonl',
 FPS = 3
 #: Longest moment window, in frames (TVQA's preprocessing cap).
 MAX_WINDOW = 300
-_EPISODE = re.compile(r'^(?:(\w+?)_)?s\d\de\d\d_seg\d+_clip_\d+$')
+#: ``vid_name`` prefix -> show, as in the release (``show_name`` field). The
+#: Big Bang Theory clips carry no prefix and live in ``bbt_frames``.
+SHOW_PREFIXES = {'castle': 'Castle', 'friends': 'Friends',
+                 'grey': "Grey's Anatomy", 'house': 'House M.D.',
+                 'met': 'How I Met You Mother'}
+# Two-part episodes carry an episode range: friends_s02e12-13_seg02_clip_31.
+_EPISODE = re.compile(r'^(?:(%s)_)?s\d+e\d+(?:-\d+)?_seg\d+_clip_\d+$'
+                      % '|'.join(SHOW_PREFIXES))
 
 
-def show_folder(vid_name: str) -> str:
-    """``met_s06e22_seg01_clip_02`` -> ``met_frames``; The Big Bang Theory
-    clips have no show prefix and live in ``bbt_frames``."""
+def show_folder(vid_name: str) -> Optional[str]:
+    """The show's frame folder of a clip, None for a non-TVQA name.
+
+    ``met_s06e22_seg01_clip_02`` -> ``met_frames``,
+    ``friends_s02e12-13_seg02_clip_31`` -> ``friends_frames`` and the
+    prefix-less ``s03e21_seg02_clip_08`` (The Big Bang Theory) ->
+    ``bbt_frames``.
+    """
     match = _EPISODE.match(vid_name)
-    prefix = match.group(1) if match and match.group(1) else 'bbt'
-    return f'{prefix}_frames'
+    if not match:
+        return None
+    return f'{match.group(1) or "bbt"}_frames'
 
 
 def parse_ts(ts: Union[str, float, None]
@@ -91,9 +104,14 @@ class TVQADataset(VideoQABaseDataset):
         super().__init__(data_root, split, **kwargs)
 
     def clip_folder(self, root: str, vid_name: str) -> str:
-        """The frame folder of a clip (the show layout when neither exists)."""
-        nested = os.path.join(root, show_folder(vid_name), vid_name)
+        """The frame folder of a clip: ``<show>_frames/<vid_name>`` or
+        ``<vid_name>`` (the show layout when neither exists; only the flat
+        one for names outside TVQA's naming)."""
         flat = os.path.join(root, vid_name)
+        show = show_folder(vid_name)
+        if show is None:
+            return flat
+        nested = os.path.join(root, show, vid_name)
         return first_existing((nested, flat)) or nested
 
     def load_questions(self) -> List[QuestionEntry]:

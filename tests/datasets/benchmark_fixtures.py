@@ -203,3 +203,68 @@ def make_tgifqa(root: str) -> str:
     write_gif(os.path.join(root, 'gifs', 'tumblr_a.gif'))
     write_mp4(os.path.join(root, 'gifs', 'tumblr_b.mp4'))
     return root
+
+
+#: One row of each ``vid_name`` pattern in ``jayleicn/TVQA``'s
+#: ``data/tvqa_test_public.jsonl`` (the public release, no answers): the five
+#: prefixed shows, the prefix-less Big Bang Theory and a two-part episode.
+TVQA_TEST_PUBLIC_ROWS = [
+    '{"a0": "The yogurt manufacturer. ", "a1": "The people who make toilet '
+    'seats.", "a2": "Stan Lee.", "a3": "Leonard\'s mom.", "a4": "The person '
+    'who didn\'t make the apartment walls soundproof.", "q": "Who does '
+    'Sheldon say he\'ll send an email to after coming out of the bathroom?", '
+    '"qid": 137292, "show_name": "The Big Bang Theory", "ts": '
+    '"48.62-60.02", "vid_name": "s03e21_seg02_clip_08"}',
+    '{"a0": "Gina said for hours", "a1": "Gina said for a few minutes", '
+    '"a2": "Gina did not say how long", "a3": "Castle did not call Gina", '
+    '"a4": "Gina said they were on the phone for five minutes", "q": "How '
+    'long did Gina say he was on the phone with Castle after Gine introduced '
+    'herself?", "qid": 137294, "show_name": "Castle", "ts": "59.86-63.38", '
+    '"vid_name": "castle_s02e24_seg02_clip_26"}',
+    '{"a0": "Masters went to the administrator\'s office.", "a1": "Masters '
+    'went back to her office.", "a2": "Masters went into her car.", "a3": '
+    '"Masters hid in the closet.", "a4": "Masters went into a different '
+    'operating room.", "q": "Where did Masters actually go after she left '
+    'the operating room?", "qid": 137296, "show_name": "House M.D.", "ts": '
+    '"24.26-48.52", "vid_name": "house_s07e19_seg02_clip_12"}',
+    '{"a0": "A back massage.", "a1": "His bathroom cleaned.", "a2": "His '
+    'photo\'s arranged.", "a3": "His freedom.", "a4": "Food rubs.", "q": '
+    '"What did Chandler want when he was talking to Rachel?", "qid": 137313, '
+    '"show_name": "Friends", "ts": "36.16-46.04", "vid_name": '
+    '"friends_s04e03_seg02_clip_14"}',
+    '{"a0": "kiss him", "a1": "throw water on him", "a2": "hit him ", "a3": '
+    '"tickle him", "a4": "pull his hair", "q": "what did izzie do to alex '
+    'when she tried to wake him up?", "qid": 137343, "show_name": "Grey\'s '
+    'Anatomy", "ts": "44.11-53.92", "vid_name": "grey_s02e12_seg02_clip_21"}',
+    '{"a0": "they are at a bar", "a1": "they are at Marshall\'s place", '
+    '"a2": "they are at a concert", "a3": "they are at Robin\'s place", '
+    '"a4": "they are at a store", "q": "Where are Robin and Barney when they '
+    'are with Ted, Lily and Marshall?", "qid": 137403, "show_name": "How I '
+    'Met You Mother", "ts": "0-9.53", "vid_name": '
+    '"met_s03e09_seg02_clip_01"}',
+    '{"a0": "Blue ", "a1": "Red", "a2": "Beige", "a3": "Purple", "a4": '
+    '"Black", "q": "What color is the couch that Monica is sitting on when '
+    'Rachel is talking?", "qid": 142047, "show_name": "Friends", "ts": '
+    '"46.34-52.83", "vid_name": "friends_s02e12-13_seg02_clip_31"}',
+]
+#: ``vid_name`` -> the frame folder of its show in the released frames.
+TVQA_SHOW_FOLDERS = {
+    's03e21_seg02_clip_08': 'bbt_frames',
+    'castle_s02e24_seg02_clip_26': 'castle_frames',
+    'house_s07e19_seg02_clip_12': 'house_frames',
+    'friends_s04e03_seg02_clip_14': 'friends_frames',
+    'grey_s02e12_seg02_clip_21': 'grey_frames',
+    'met_s03e09_seg02_clip_01': 'met_frames',
+    'friends_s02e12-13_seg02_clip_31': 'friends_frames',
+}
+
+
+def make_tvqa_test_public(root: str) -> str:
+    """The rows above as ``tvqa_test_public.jsonl``, each clip's frames in
+    its show folder."""
+    write_lines(os.path.join(root, 'tvqa_test_public.jsonl'),
+                TVQA_TEST_PUBLIC_ROWS)
+    for vid, show in TVQA_SHOW_FOLDERS.items():
+        write_frame_folder(os.path.join(root, 'frames_hq', show, vid),
+                           num_frames=2)
+    return root

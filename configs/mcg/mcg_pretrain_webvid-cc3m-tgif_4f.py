@@ -31,7 +31,9 @@ model = dict(
                  memory_dims=256),
         vtm=dict(type='VideoTextMatchingLoss', weight=lambda_2,
                  sampling='multinomial'),
-        lm=dict(type='LanguageModelingLoss', weight=lambda_3)))
+        # Eq. 10: per-caption sum of token losses, averaged over captions.
+        lm=dict(type='LanguageModelingLoss', weight=lambda_3,
+                reduction='sequence_sum')))
 
 pack = dict(type='PackVideoQAInputs', meta_keys=('task', 'lm_prompt'))
 video_pipeline = [

@@ -37,7 +37,9 @@ model = dict(
         icl=dict(type='InstanceContrastiveLoss', weight=lambda_1 * theta_1),
         tcl=dict(type='TokenContrastiveLoss', weight=lambda_1 * theta_2),
         vtm=dict(type='VideoTextMatchingLoss', weight=lambda_2),
-        lm=dict(type='LanguageModelingLoss', weight=lambda_3)))
+        # Token mean, as the demo this mirrors (docs/pretraining.md).
+        lm=dict(type='LanguageModelingLoss', weight=lambda_3,
+                reduction='token_mean')))
 
 video_pipeline = [
     dict(type='DecordInit'),

@@ -296,7 +296,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         with torch.no_grad():
             correct = (logits.argmax(-1) == tgt).float()
             acc = correct.mean()
-        return dict(lm_logits=logits, lm_targets=tgt, acc_lm_token=acc)
+        return dict(lm_logits=logits, lm_targets=tgt, acc_lm_token=acc,
+                    lm_num_sequences=seq.shape[0])
 
     def search_config(self, device, max_len: Optional[int] = None,
                       min_len: Optional[int] = None,

@@ -19,13 +19,13 @@ def data_parallel_training() -> bool:
 
 
 def mean_tokens_per_rank(count: int, device: torch.device) -> float:
-    """Target tokens per rank, averaged over the data-parallel ranks.
+    """Target tokens (or answers) per rank, averaged over the ranks.
 
     DDP averages the ranks' gradients. Dividing each rank's summed token loss
-    by this number (instead of its own token count) makes that average the
-    gradient of the mean over *all* tokens of the global batch, as in a
-    single-process run, even when ranks hold different numbers of answer
-    tokens. Without a process group, or outside autograd, it is ``count``.
+    by this number (instead of its own count) makes that average the
+    gradient of the mean over *all* tokens (answers) of the global batch, as
+    in a single-process run, even when ranks hold different numbers of them.
+    Without a process group, or outside autograd, it is ``count``.
     """
     if not data_parallel_training():
         return float(count)
@@ -36,28 +36,54 @@ def mean_tokens_per_rank(count: int, device: torch.device) -> float:
 
 @MODELS.register_module()
 class LanguageModelingLoss(BaseMCGLoss):
-    """Token-level cross-entropy of the generated answer.
+    """Cross-entropy of the generated answer tokens (Eq. 10).
 
-    The mean is over all answer tokens of the global batch, also under
-    data-parallel training (see :func:`mean_tokens_per_rank`).
+    Two normalisations of the summed token cross-entropies of a batch
+    (answer tokens, ``[SEP]`` included):
+
+    * ``'token_mean'``: divided by the number of tokens. The LM term is on
+      the scale of one token's loss, whatever the answers' lengths.
+    * ``'sequence_sum'``: divided by the number of answers, i.e. each
+      answer's token losses summed (Eq. 10's ``sum_l log P(z^l | z^<l,
+      x)``) and averaged over answers (the expectation); the official code
+      does the same (per-sequence sum over the batch / batch size). The term
+      is the batch's mean tokens per answer times ``'token_mean'``, so it
+      weighs that many times more against the per-pair ICL/TCL/VTM terms of
+      Eq. 11 (docs/pretraining.md).
+
+    Under data-parallel training both are those of the *global* batch: each
+    rank divides its summed loss by the mean number of tokens (or answers)
+    per rank, so that DDP's gradient average is the gradient of the global
+    mean (see :func:`mean_tokens_per_rank`).
 
     Args:
         weight: lambda_3 of Eq. 11.
         label_smoothing: Label smoothing of the cross-entropy.
+        reduction: ``'token_mean'`` or ``'sequence_sum'`` (see above).
+        init_cfg: MMEngine init config.
     """
 
-    requires = ('lm_logits', 'lm_targets')
+    REDUCTIONS = ('token_mean', 'sequence_sum')
 
     def __init__(self, weight: float = 1.0, label_smoothing: float = 0.0,
-                 init_cfg=None) -> None:
+                 reduction: str = 'token_mean', init_cfg=None) -> None:
         super().__init__(weight, init_cfg)
+        if reduction not in self.REDUCTIONS:
+            raise ValueError(f'reduction must be one of {self.REDUCTIONS}, '
+                             f'got {reduction!r}')
         self.label_smoothing = label_smoothing
+        self.reduction = reduction
+        # The number of answers is only needed to average per answer.
+        self.requires = ('lm_logits', 'lm_targets') + (
+            ('lm_num_sequences',) if reduction == 'sequence_sum' else ())
 
     def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
         logits, targets = outputs['lm_logits'].float(), outputs['lm_targets']
-        if not data_parallel_training():
+        if self.reduction == 'token_mean' and not data_parallel_training():
             return F.cross_entropy(logits, targets,
                                    label_smoothing=self.label_smoothing)
         total = F.cross_entropy(logits, targets, reduction='sum',
                                 label_smoothing=self.label_smoothing)
-        return total / mean_tokens_per_rank(targets.numel(), logits.device)
+        count = (targets.numel() if self.reduction == 'token_mean'
+                 else int(outputs['lm_num_sequences']))
+        return total / mean_tokens_per_rank(count, logits.device)

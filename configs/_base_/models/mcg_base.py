@@ -15,7 +15,10 @@ model = dict(
     head=dict(type='AnswerGeneratorHead', embed_dims=768, memory_dims=768,
               num_layers=6, num_heads=12, ffn_dims=3072, max_answer_len=10,
               pretrained=bert),
-    losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0)),
+    # Eq. 10 sums the answer's token log-likelihoods, averaged over samples
+    # (the official code too); docs/pretraining.md.
+    losses=dict(lm=dict(type='LanguageModelingLoss', weight=1.0,
+                        reduction='sequence_sum')),
     max_question_len=40,
     generator_memory='fusor',
 )

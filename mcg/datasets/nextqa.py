@@ -3,22 +3,64 @@
 Both read ``{split}.csv`` (header ``video,frame_count,width,height,question,
 answer,qid,type[,a0..a4]``) and ``map_vid_vidorID.json``, which maps the
 integer ``video`` to ``<folder>/<file>`` under the video root. The global
-question id is ``<video>_<qid>`` (``qid`` is only unique within a video).
+question id is ``<video>_<qid>``. ``qid`` is meant to be unique within a
+video, but the released NExT-OE ``train.csv`` repeats three (video, qid)
+pairs for different questions: every row is kept, and the k-th repeat
+(k >= 2) gets the id ``<video>_<qid>_<k>`` (:func:`number_repeated_ids`).
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Dict, List
+
+from mmengine.logging import print_log
 
 from mcg.registry import DATASETS
 from .anetqa import AnnotationError
 from .annotation_io import load_csv_records, load_json
-from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
-                           check_unique_ids, require_dir)
+from .base_videoqa import QuestionEntry, VideoQABaseDataset, require_dir
 
 #: NExT-QA question type codes (DB only occurs in the open-ended set).
 NEXTQA_TYPES = ('CW', 'CH', 'TN', 'TP', 'TC', 'DL', 'DC', 'DO', 'DB')
 NUM_OPTIONS = 5
+
+
+def number_repeated_ids(entries: List[QuestionEntry], source: str) -> int:
+    """Give repeated question ids a suffix so every row keeps its own.
+
+    The first ``<video>_<qid>`` keeps its id, the k-th repeat becomes
+    ``<video>_<qid>_<k>``; one warning gives the count (metrics de-duplicate
+    by id, so a shared id would drop a question).
+
+    Args:
+        entries: ``(video_id, video_path, qa)``; ``qa['question_id']`` is
+            rewritten in place.
+        source: The csv file, for the warning.
+
+    Returns:
+        The number of renamed rows.
+    """
+    seen: Dict[str, int] = {}
+    renamed = []
+    for _, _, qa in entries:
+        qid = qa['question_id']
+        seen[qid] = seen.get(qid, 0) + 1
+        if seen[qid] > 1:
+            qa['question_id'] = f'{qid}_{seen[qid]}'
+            renamed.append(qid)
+    taken = {qa['question_id'] for _, _, qa in entries}
+    if len(taken) != len(entries):
+        raise AnnotationError(f'{source}: renumbering repeated (video, qid) '
+                              'pairs did not give unique question ids')
+    if renamed:
+        print_log(
+            f'{source}: {len(renamed)} row(s) repeat the (video, qid) of an '
+            f'earlier row with another question ({", ".join(renamed[:5])}'
+            f'{", ..." if len(renamed) > 5 else ""}); all are kept, the '
+            'repeats as <video>_<qid>_<k>', logger='current',
+            level=logging.WARNING)
+    return len(renamed)
 
 
 class _NExTBase(VideoQABaseDataset):
@@ -68,7 +110,7 @@ class _NExTBase(VideoQABaseDataset):
             path = os.path.normpath(
                 os.path.join(root, video_map[video] + self.video_ext))
             entries.append((video, path, self.make_qa(row, csv_path, i)))
-        check_unique_ids(entries, csv_path)
+        number_repeated_ids(entries, csv_path)
         return entries
 
 

@@ -268,3 +268,57 @@ def make_tvqa_test_public(root: str) -> str:
         write_frame_folder(os.path.join(root, 'frames_hq', show, vid),
                            num_frames=2)
     return root
+
+
+NEXTOE_HEADER = 'video,frame_count,width,height,question,answer,qid,type'
+#: Rows of ``doc-doc/NExT-OE``'s ``dataset/nextqa/train.csv``: one plain row
+#: and the three (video, qid) pairs the release repeats with different
+#: questions (file lines 1291/35356, 1702/23288, 16834/18638).
+NEXTOE_TRAIN_ROWS = [
+    '3606518674,2622,640,480,is the man on guitar proficient in playing it,'
+    'yes,1,DB',
+    '4598213889,855,640,360,are the kids enjoying while playing with the '
+    'toys,yes,5,DB',
+    '4598213889,855,640,360,what does the baby on the right do after '
+    'tossing the water bottle away,crawl to pick it,2,TN',
+    '3617262562,531,640,480,how did the man in khaki pants react in the '
+    'middle after the food drops,laugh,2,TN',
+    '3617262562,531,640,480,how did the man in khaki pants react when the '
+    'food drops to the ground,astonished,2,TC',
+    '4598213889,855,640,360,is the baby old enough to walk,no,2,DB',
+    '4598213889,855,640,360,How did the lady react after the baby on the '
+    'left tossed the green ball away,pushes it back,5,TN',
+]
+#: All five ``test.csv`` questions of video 5772591393 and its entry in
+#: ``add_reference_answer_test.json`` (same release).
+NEXTOE_TEST_ROWS = [
+    '5772591393,920,640,360,what did the dog at the top of the sofa do '
+    'before it started to bark at the middle,looks around,4,TP',
+    '5772591393,920,640,360,how many dogs are there,three,0,DC',
+    '5772591393,920,640,360,what did the dog at the top of the sofa do after '
+    'the dog on the right went away at the start,barking,3,TN',
+    '5772591393,920,640,360,what did the dog on the bottom left do after one '
+    'of the puppy went away near the beginning,looks around,1,TN',
+    '5772591393,920,640,360,are the dogs at home or outdoors,home,2,DB',
+]
+NEXTOE_TEST_EXTRA = {'5772591393': {'2': 'home', '1': 'turn its head',
+                                    '3': 'turn its head',
+                                    '4': 'turn its head', '0': 'three'}}
+
+
+def make_nextoe_release(root: str) -> str:
+    """train.csv/test.csv/add_reference_answer_test.json from the rows
+    above, with a map and tiny videos (``NExTVideo``)."""
+    write_lines(os.path.join(root, 'train.csv'),
+                [NEXTOE_HEADER] + NEXTOE_TRAIN_ROWS)
+    write_lines(os.path.join(root, 'test.csv'),
+                [NEXTOE_HEADER] + NEXTOE_TEST_ROWS)
+    write_json(os.path.join(root, 'add_reference_answer_test.json'),
+               NEXTOE_TEST_EXTRA)
+    videos = {row.split(',')[0]
+              for row in NEXTOE_TRAIN_ROWS + NEXTOE_TEST_ROWS}
+    vid_map = {v: f'0000/{v}' for v in sorted(videos)}
+    write_json(os.path.join(root, 'map_vid_vidorID.json'), vid_map)
+    for value in vid_map.values():
+        write_mp4(os.path.join(root, 'NExTVideo', value + '.mp4'))
+    return root

@@ -6,20 +6,23 @@ video_dir = 'NExTVideo'
 num_frames = 8
 img_size = 384
 dataset_type = 'NExTOEDataset'
+# extra_answers (the second references of add_reference_answer_test.json)
+# must reach OpenEndedQAMetric, which scores the best of the references.
+pack = dict(type='PackVideoQAInputs', meta_keys=['extra_answers'])
 
 train_pipeline = [
     dict(type='VideoInit', width=img_size, height=img_size),
     dict(type='HeadTailFrameSampler', num_frames=num_frames),
     dict(type='DecordDecode'),
     dict(type='VideoResize', scale=img_size),
-    dict(type='PackVideoQAInputs'),
+    pack,
 ]
 test_pipeline = [
     dict(type='VideoInit', width=img_size, height=img_size),
     dict(type='HeadTailFrameSampler', num_frames=num_frames, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='VideoResize', scale=img_size),
-    dict(type='PackVideoQAInputs'),
+    pack,
 ]
 loader = dict(batch_size=4, num_workers=8, persistent_workers=True,
               collate_fn=dict(type='mcg.videoqa_collate'))

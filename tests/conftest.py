@@ -97,3 +97,68 @@ def trained_micro(shapesqa_tiny, tmp_path_factory):
                    options_to_argv(opts))
     assert res.returncode == 0, res.stderr[-3000:]
     return work_dir, opts, res
+
+
+OVERFIT_MAX_STEPS = 600
+
+
+def overfit_micro_model(cfg):
+    """Train ``cfg.model`` on its whole train split until all answers are right.
+
+    Returns:
+        (model, steps, last loss)
+    """
+    import copy
+
+    import torch
+    from mmengine.optim import OptimWrapper
+    from torch.utils.data import DataLoader
+
+    from mcg.datasets.collate import videoqa_collate
+    from mcg.registry import DATASETS, MODELS
+    ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    # The API's deterministic test-time sampling, so the decoded batch can
+    # be reused for every step (ShapesQA answers do not depend on which
+    # frames of each half are drawn).
+    ds_cfg['pipeline'] = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    dataset = DATASETS.build(ds_cfg)
+    batch = next(iter(DataLoader(dataset, batch_size=len(dataset),
+                                 collate_fn=videoqa_collate)))
+    torch.manual_seed(0)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    opt = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=3e-3))
+    for step in range(1, OVERFIT_MAX_STEPS + 1):
+        model.train()
+        loss = model.train_step(copy.copy(batch), opt)['loss_lm']
+        if step % 50 == 0:
+            model.eval()
+            preds = model.test_step(copy.copy(batch))
+            right = [p.pred_answer == p.gt_answer for p in preds]
+            if all(right):
+                return model, step, loss
+    pytest.fail(f'did not overfit in {OVERFIT_MAX_STEPS} steps: '
+                f'{sum(right)}/{len(right)} right, loss {float(loss):.3f}')
+
+
+@pytest.fixture(scope='session')
+def overfit_checkpoint(shapesqa_tiny, tmp_path_factory):
+    """A micro model trained until it answers every tiny-preset training
+    question (~11 s on 2 vCPUs), shared by the tests that need a checkpoint
+    that answers correctly.
+
+    Returns:
+        (config file, checkpoint file, steps trained); the config file is the
+        demo config with the micro options applied, as a tool takes it.
+    """
+    import torch
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.merge_from_dict(micro_model_options(shapesqa_tiny))
+    model, steps, _ = overfit_micro_model(cfg)
+    out = tmp_path_factory.mktemp('overfit')
+    ckpt = str(out / 'overfit.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(steps=steps)),
+               ckpt)
+    config = str(out / 'micro_shapesqa.py')
+    cfg.dump(config)
+    return config, ckpt, steps

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -56,6 +56,7 @@ class VideoQAInferencer:
         self.device = device
         self.cache_size = cache_size
         self._clips: Dict[str, torch.Tensor] = {}
+        self._frame_inds: Dict[str, List[int]] = {}
 
     def _load(self, checkpoint: str) -> None:
         from mcg.engine.checkpoint import load_checkpoint_file
@@ -86,9 +87,27 @@ class VideoQAInferencer:
                              f'{exc.reason}') from exc
         clip = results['inputs']
         if len(self._clips) >= self.cache_size:
-            self._clips.pop(next(iter(self._clips)))
+            oldest = next(iter(self._clips))
+            self._clips.pop(oldest)
+            self._frame_inds.pop(oldest, None)
         self._clips[key] = clip
+        inds = getattr(results['data_samples'][0], 'frame_inds', None)
+        self._frame_inds[key] = [] if inds is None else [int(i) for i in inds]
         return clip
+
+    def _batch(self, video: str, questions: List[str]) -> Dict:
+        """The model's preprocessed input: ``video``'s clip, one sample per
+        question."""
+        from mcg.structures import VideoQADataSample
+        clip = self._clip(video)
+        samples = [VideoQADataSample(metainfo=dict(
+            question=q.strip().lower(), question_id=str(i), video_index=0,
+            video_id=os.path.basename(video),
+            # The model's per-video feature cache keys on the path.
+            video_path=os.path.realpath(video)))
+            for i, q in enumerate(questions)]
+        return self.model.data_preprocessor(
+            dict(inputs=clip[None], data_samples=samples))
 
     @torch.no_grad()
     def __call__(self, video: str, questions: QuestionInput
@@ -111,16 +130,8 @@ class VideoQAInferencer:
         if not qs or any(not isinstance(q, str) or not q.strip() for q in qs):
             raise ValueError('questions must be non-empty strings, got '
                              f'{questions!r}')
-        from mcg.structures import VideoQADataSample
-        clip = self._clip(video)
-        samples = [VideoQADataSample(metainfo=dict(
-            question=q.strip().lower(), question_id=str(i), video_index=0,
-            video_id=os.path.basename(video),
-            # The model's per-video feature cache keys on the path.
-            video_path=os.path.realpath(video))) for i, q in enumerate(qs)]
         with DefaultScope.overwrite_default_scope('mcg'):
-            data = self.model.data_preprocessor(
-                dict(inputs=clip[None], data_samples=samples))
+            data = self._batch(video, qs)
             preds = self.model(**data, mode='predict')
         out = []
         for q, s in zip(qs, preds):
@@ -129,3 +140,64 @@ class VideoQAInferencer:
                 rec['scores'] = s.pred_scores
             out.append(rec)
         return out[0] if single else out
+
+    def sampled_frames(self, video: str) -> Tuple[List[int], torch.Tensor]:
+        """The frames the test pipeline samples from ``video`` (cached).
+
+        Args:
+            video: Path to a video file.
+
+        Returns:
+            The frame indices in the order the model sees them, and the
+            (T, C, H, W) uint8 frames after the pipeline's resizing.
+        """
+        clip = self._clip(video)
+        return list(self._frame_inds[os.path.realpath(video)]), clip
+
+    @torch.no_grad()
+    def answer_details(self, video: str, questions: Sequence[str],
+                       num_beams: int = 3) -> List[Dict]:
+        """Answers with the model's score of each and beam alternatives.
+
+        The answers are those of :meth:`__call__` (same path, same caches).
+        Then the cached video features are reused to score each answer and
+        to run a ``num_beams`` beam search.
+
+        Args:
+            video: Path to a video file.
+            questions: Questions about it.
+            num_beams: Beams of the alternatives' search (< 2: none).
+
+        Returns:
+            One dict per question: ``question``, ``answer``, ``score`` (mean
+            log-probability of the answer's tokens, ``[SEP]`` included; None
+            for a head that does not generate) and ``beams``, a list of
+            ``(answer, score)`` pairs, best first, scored alike when the
+            head's ``length_penalty`` is 1.
+        """
+        qs = list(questions)
+        records = self(video, qs)
+        head = self.model.head
+        if not hasattr(head, 'score_answers') or not hasattr(head,
+                                                            'generate'):
+            return [dict(r, score=None, beams=[]) for r in records]
+        from mcg.heads.decoding import record_beams
+        from mcg.heads.generator import normalize_answer
+        with DefaultScope.overwrite_default_scope('mcg'):
+            data = self._batch(video, qs)
+            feats = self.model.extract_feat(data['inputs'],
+                                            data['data_samples'],
+                                            use_cache=True)
+            memory, mask = feats['memory'], feats['memory_mask']
+            scores = head.score_answers(memory, mask,
+                                        [[r['answer']] for r in records])
+            beams: List = [[] for _ in qs]
+            if num_beams >= 2:
+                with record_beams() as beams:
+                    head.generate(memory, mask, num_beams=num_beams)
+        for rec, score, ranked in zip(records, scores, beams):
+            rec['score'] = float(score[0])
+            rec['beams'] = [(normalize_answer(head.tokenizer.decode(
+                tokens, skip_special_tokens=True)), float(s))
+                for tokens, s in ranked]
+        return records

@@ -11,9 +11,11 @@ vocabulary); ``col_ids`` maps columns back to token ids.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import heapq
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -22,6 +24,35 @@ from .answer_trie import AnswerTrie
 
 StepFn = Callable[[Tensor], Tensor]
 ReorderFn = Callable[[Tensor], None]
+#: Finished beams of one question: (token ids, normalised score), best first.
+RankedBeams = List[Tuple[List[int], float]]
+
+# Set by record_beams(): where beam_search appends each question's beams.
+# A context variable, so concurrent searches (e.g. a web demo's threads)
+# never see each other's beams.
+_BEAM_RECORD: contextvars.ContextVar[Optional[List[RankedBeams]]] = \
+    contextvars.ContextVar('mcg_beam_record', default=None)
+
+
+@contextlib.contextmanager
+def record_beams() -> Iterator[List[RankedBeams]]:
+    """Collect the finished beams of every :func:`beam_search` in the block.
+
+    The searches themselves are unchanged; this only reads the ``k`` answers
+    each question finished with, which the search otherwise discards after
+    picking the best.
+
+    Yields:
+        A list that receives, per question searched, its beams as
+        ``(token ids, score)`` pairs, best first (score: summed
+        log-probability over ``length ** length_penalty``).
+    """
+    record: List[RankedBeams] = []
+    token = _BEAM_RECORD.set(record)
+    try:
+        yield record
+    finally:
+        _BEAM_RECORD.reset(token)
 
 
 @dataclass
@@ -118,6 +149,11 @@ class _Hypotheses:
         # Highest score; among equals the earliest found.
         return max(self.heap, key=lambda x: (x[0], -x[1]))[2]
 
+    def ranked(self) -> RankedBeams:
+        """All kept answers, best first (ties: the earliest found first)."""
+        items = sorted(self.heap, key=lambda x: (-x[0], x[1]))
+        return [(tokens, score) for score, _, tokens in items]
+
 
 def beam_search(step: StepFn, reorder: ReorderFn, bos: Tensor,
                 num_beams: int, cfg: SearchConfig,
@@ -212,6 +248,9 @@ def beam_search(step: StepFn, reorder: ReorderFn, bos: Tensor,
                 if s > float('-inf'):
                     hyps[q].add(seq[q * k + j, 1:].tolist(), s)
         out.append(hyps[q].best() if hyps[q].heap else [])
+    record = _BEAM_RECORD.get()
+    if record is not None:
+        record.extend(h.ranked() for h in hyps)
     width = max(1, max(len(x) for x in out))
     result = torch.full((b, width), cfg.pad_id, dtype=torch.long,
                         device=device)

@@ -34,5 +34,8 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='validation',
                  pipeline=test_pipeline, test_mode=True))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CLEVRERMetric', mode='strict')
+# Overall = mean of the four type accuracies, as the paper's Table X;
+# run_mc.py's pooled multiple-choice accuracy is reported as MC_pooled.
+val_evaluator = dict(type='CLEVRERMetric', mode='strict',
+                     overall='type_mean')
 test_evaluator = val_evaluator

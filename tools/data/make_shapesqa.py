@@ -4,6 +4,8 @@
 Example::
 
     python tools/data/make_shapesqa.py --out data/shapesqa --preset demo --workers 4
+    # plus the captions-only pre-training corpus and 200 held-out clips:
+    python tools/data/make_shapesqa.py --out data/shapesqa --preset demo --pretrain
 
 Runs from a plain checkout (no installation) and never imports torch: the
 generator package is loaded without executing ``mcg/datasets/__init__.py``,
@@ -64,6 +66,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='override the preset video counts')
     parser.add_argument('--num-frames', type=int, default=16, help='frames per clip (2..53)')
     parser.add_argument('--no-mc', action='store_true', help='skip the NExT-QA MC files')
+    parser.add_argument('--pretrain', action='store_true',
+                        help='also write the captions-only pre-training corpus (pretrain/), '
+                        'from scenes disjoint from every QA split')
+    parser.add_argument('--num-pretrain', type=int, nargs=2, metavar=('TRAIN', 'HELDOUT'),
+                        help='corpus clip counts (implies --pretrain; default: the preset\'s)')
     return parser.parse_args(argv)
 
 
@@ -84,12 +91,14 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     summary = generate.generate_shapesqa(
         args.out, preset=args.preset, seed=args.seed, num_videos=num_videos,
-        num_frames=args.num_frames, write_mc=not args.no_mc, workers=args.workers)
+        num_frames=args.num_frames, write_mc=not args.no_mc, workers=args.workers,
+        pretrain=tuple(args.num_pretrain) if args.num_pretrain else args.pretrain)
     elapsed = time.perf_counter() - start
     n = summary['num_videos']
     print(f"ShapesQA[{summary['preset']}] seed={summary['seed']} T={summary['num_frames']} "
           f"videos={n['train']}/{n['val']}/{n['test']} "
           f"questions={sum(summary['num_questions'].values())} mc={summary['num_mc_questions']} "
+          f"pretrain={summary['num_pretrain'] or '-'} "
           f"codec={summary['codec']} video_MB={summary['video_bytes'] / 1e6:.2f} "
           f"-> {summary['out_dir']} in {elapsed:.2f}s")
     return summary

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List, Sequence
+import random
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 
@@ -53,28 +54,42 @@ def describe_scene(scene: Dict) -> str:
 
 @DATASETS.register_module()
 class ShapesQACaptionDataset(BaseDataset):
-    """ShapesQA clips with a caption from :func:`describe_scene`.
+    """ShapesQA clips with captions, standing in for WebVid-2M on CPU.
 
-    The caption/video pairs of the ShapesQA pre-training variant, standing in
-    for WebVid-2M on CPU.
+    Two sources:
+
+    * ``ann_file`` set: the captions-only pre-training corpus written by
+      ``make_shapesqa.py --pretrain`` (``pretrain/train_captions.json``, or
+      ``pretrain/retrieval_captions.json`` for the held-out clips), whose
+      scenes are disjoint from every QA split;
+    * ``ann_file=None``: one caption from :func:`describe_scene` for each
+      clip of a QA ``split`` (the clips of the QA data itself).
 
     Args:
-        data_root: ShapesQA folder (with ``synthetic_meta.json``).
-        split: Which split's clips to caption.
+        data_root: ShapesQA folder.
+        split: QA split to caption when ``ann_file`` is None.
+        ann_file: Caption file (``[{"video_name", "captions"}]``), relative
+            to ``data_root``.
+        captions_per_clip: With several captions per clip, how many an item
+            carries, drawn anew at each access (None: all of them).
         meta_file: Scene file, relative to ``data_root``.
         video_dir: Video folder, relative to ``data_root``.
         lm_prompt: The generator's question for the captions.
         pipeline: Transform configs.
-        test_mode: Evaluation mode.
+        test_mode: Evaluation mode (the first captions, no random draw).
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
     def __init__(self, data_root: str, split: str = 'train',
+                 ann_file: Optional[str] = None,
+                 captions_per_clip: Optional[int] = None,
                  meta_file: str = 'synthetic_meta.json',
                  video_dir: str = 'videos',
                  lm_prompt: str = CAPTION_PROMPT, pipeline: Sequence = (),
                  test_mode: bool = False, **kwargs) -> None:
         self.split = split
+        self.caption_file = ann_file
+        self.captions_per_clip = captions_per_clip
         self.meta_file = meta_file
         self.video_dir = video_dir
         self.lm_prompt = lm_prompt
@@ -84,13 +99,31 @@ class ShapesQACaptionDataset(BaseDataset):
                          test_mode=test_mode, **kwargs)
 
     def load_data_list(self) -> List[dict]:
+        folder = os.path.join(self.data_root, self.video_dir)
+        if self.caption_file:
+            path = os.path.join(self.data_root, self.caption_file)
+            require_file(path, 'ShapesQA caption file')
+            with open(path, encoding='utf-8') as f:
+                records = json.load(f)
+            return [caption_item(r['video_name'],
+                                 os.path.join(folder, f"v_{r['video_name']}.mp4"),
+                                 r['captions'], lm_prompt=self.lm_prompt)
+                    for r in records]
         path = os.path.join(self.data_root, self.meta_file)
         require_file(path, 'ShapesQA scene file')
         with open(path, encoding='utf-8') as f:
             videos = json.load(f)['videos']
-        folder = os.path.join(self.data_root, self.video_dir)
         return [caption_item(name, os.path.join(folder, f'v_{name}.mp4'),
                              [describe_scene(scene)],
                              lm_prompt=self.lm_prompt)
                 for name, scene in videos.items()
                 if scene['split'] == self.split]
+
+    def get_data_info(self, idx: int) -> dict:
+        """The item, with ``captions_per_clip`` of its captions."""
+        info = super().get_data_info(idx)
+        keep = self.captions_per_clip
+        if keep is not None and len(info['qa']) > keep:
+            info['qa'] = (info['qa'][:keep] if self.test_mode
+                          else random.sample(info['qa'], keep))
+        return info

@@ -26,6 +26,7 @@ import numpy as np
 from .scene import (CANVAS, CELL, COLORS, FPS, MARGIN, MAX_DISTRACTORS, OBJ, SHAPES,
                     sample_scene, speed_for)
 from .questions import MC_HEADER, make_mc_questions, make_questions
+from .pretrain_corpus import CORPUS_PRESETS, corpus_scenes, scene_key, write_corpus
 from .writer import default_codec, write_videos
 
 GENERATOR_VERSION = '1.0.0'
@@ -68,7 +69,8 @@ def _resolve_counts(preset: str, num_videos: dict[str, int] | None) -> dict[str,
 
 def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
                       num_videos: dict | None = None, num_frames: int = 16,
-                      write_mc: bool = True, workers: int = 1) -> dict:
+                      write_mc: bool = True, workers: int = 1,
+                      pretrain: bool | tuple[int, int] = False) -> dict:
     """Generate the ShapesQA dataset.
 
     Args:
@@ -84,11 +86,18 @@ def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
         write_mc: Also write the NExT-QA style multiple-choice files in
             ``out_dir/mc``.
         workers: Encoder processes.
+        pretrain: Also write the captions-only pre-training corpus
+            (:mod:`.pretrain_corpus`) from scenes disjoint from the QA
+            splits: True takes the preset's (pre-training, held-out) clip
+            counts (``CORPUS_PRESETS``), a pair sets them. False leaves the
+            QA output exactly as without the corpus.
 
     Returns:
         Summary dict with ``out_dir``, ``preset``, ``seed``, ``num_frames``,
         ``codec``, ``num_videos``, ``num_questions``, ``num_mc_questions``,
-        ``video_bytes`` and ``paths`` (annotation, meta, video and MC paths).
+        ``num_pretrain`` (corpus clips per split, empty without it),
+        ``video_bytes`` and ``paths`` (annotation, meta, video, MC and corpus
+        paths).
     """
     counts = _resolve_counts(preset, num_videos)
     if int(seed) < 0:
@@ -130,6 +139,17 @@ def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
             paths[f'{split}_{kind}'] = path
         num_questions[split] = len(q_records)
 
+    num_pretrain: dict[str, int] = {}
+    if pretrain:
+        train_n, heldout_n = CORPUS_PRESETS[preset] if pretrain is True else pretrain
+        num_pretrain = {'train': int(train_n), 'retrieval': int(heldout_n)}
+        qa_keys = [scene_key(v) for v in meta_videos.values()]
+        corpus = corpus_scenes(num_pretrain, seed, num_frames, exclude=qa_keys)
+        jobs.extend((os.path.join(video_dir, f'v_{name}.mp4'), scene)
+                    for name, scene in corpus.items())
+        paths.update({f'pretrain_{k}': v
+                      for k, v in write_corpus(out_dir, corpus, seed).items()})
+
     codec = default_codec()
     video_bytes = write_videos(jobs, workers=workers, codec=codec)
 
@@ -169,5 +189,6 @@ def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
     return {
         'out_dir': out_dir, 'preset': preset, 'seed': int(seed), 'num_frames': int(num_frames),
         'codec': codec, 'num_videos': counts, 'num_questions': num_questions,
-        'num_mc_questions': num_mc, 'video_bytes': int(video_bytes), 'paths': paths,
+        'num_mc_questions': num_mc, 'num_pretrain': num_pretrain,
+        'video_bytes': int(video_bytes), 'paths': paths,
     }

@@ -69,6 +69,54 @@ def init_cpu_distributed(cfg: Config) -> None:
     os.environ.setdefault('MCG_CPU_DIST', '1')
 
 
+def switched_off_losses(cfg: Config) -> list:
+    """Losses of ``cfg.model.losses`` that are, or become, weight 0.
+
+    A loss at weight 0 is still built (its modules may serve others: the
+    VTM head scores multiple-choice candidates, the ICL projections pick the
+    VTM negatives) but its own parameters get no gradient from it. Both a
+    configured weight of 0 and a :class:`LossWeightScheduleHook` schedule
+    reaching factor 0 count.
+
+    Returns:
+        The names of those losses, sorted.
+    """
+    losses = (cfg.get('model') or {}).get('losses') or {}
+    names = {name for name, loss in losses.items()
+             if isinstance(loss, dict) and float(loss.get('weight', 1.0)) == 0}
+    for hook in cfg.get('custom_hooks') or []:
+        if str(hook.get('type', '')).split('.')[-1] != 'LossWeightScheduleHook':
+            continue
+        for name, spec in (hook.get('schedules') or {}).items():
+            if min(spec.get('start_factor', 1.0),
+                   spec.get('end_factor', 0.0)) == 0:
+                names.add(name)
+    return sorted(names)
+
+
+def find_unused_parameters_for_losses_off(cfg: Config) -> None:
+    """Let DDP skip parameters that a switched-off loss leaves unused.
+
+    DDP expects a gradient for every trainable parameter; a weight-0 loss's
+    projections get none and the second iteration stops with "Expected to
+    have finished reduction in the prior iteration". For distributed runs of
+    such configs this sets ``model_wrapper_cfg.find_unused_parameters=True``
+    (unless the config sets it); FlexibleRunner strategies are left alone.
+    """
+    if cfg.get('launcher', 'none') == 'none' or cfg.get('strategy'):
+        return
+    names = switched_off_losses(cfg)
+    if not names:
+        return
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    if 'find_unused_parameters' not in wrapper:
+        wrapper['find_unused_parameters'] = True
+        print_log(f'losses {names} are switched off (weight 0): DDP runs '
+                  'with find_unused_parameters=True', logger='current')
+    cfg.model_wrapper_cfg = wrapper
+
+
 def use_resumable_loop(cfg: Config) -> None:
     """Train epoch-based configs with the iteration-exact resumable loop.
 
@@ -109,6 +157,7 @@ def build_runner(cfg: Config):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     check_strategy_package(cfg)
+    find_unused_parameters_for_losses_off(cfg)
     init_cpu_distributed(cfg)
     drop_disabled_hooks(cfg)
     use_resumable_loop(cfg)

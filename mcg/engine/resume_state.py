@@ -4,8 +4,11 @@ A stock MMEngine checkpoint pickles ``HistoryBuffer`` objects and numpy values
 in its ``message_hub``, which torch's default ``weights_only=True`` loading
 refuses. :class:`ResumeStateHook` rewrites the message hub into plain tensors
 and containers just before a checkpoint is written and back into MMEngine
-objects right after one is read, and it adds the RNG states, so a resumed run
-continues the random streams where the interrupted one stopped.
+objects right after one is read, and it adds the RNG states of every rank, so
+a resumed run continues each rank's random streams where the interrupted one
+stopped. Loading works wherever MMEngine maps the checkpoint (on GPU runs,
+the current CUDA device): tensors are brought to the host before they reach
+numpy or the RNGs.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine.dist import all_gather_object, get_dist_info
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer, print_log
 
 from mcg.registry import HOOKS
@@ -80,12 +84,18 @@ def message_hub_from_plain(state: Dict) -> Dict:
     if state.get('format') != PLAIN_FORMAT:
         return state
     scalars = OrderedDict(
-        (key, HistoryBuffer(v['log_history'].numpy(),
-                            v['count_history'].numpy(), v['max_length']))
+        (key, HistoryBuffer(_host(v['log_history']).numpy(),
+                            _host(v['count_history']).numpy(),
+                            v['max_length']))
         for key, v in state['log_scalars'].items())
     return dict(log_scalars=scalars,
                 runtime_info=OrderedDict(state['runtime_info']),
                 resumed_keys=OrderedDict(state['resumed_keys']))
+
+
+def _host(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor on the CPU (a GPU-mapped checkpoint holds CUDA ones)."""
+    return tensor.detach().cpu()
 
 
 def capture_rng_state() -> Dict:
@@ -106,11 +116,59 @@ def restore_rng_state(state: Dict) -> None:
     """Set the RNGs to a state from :func:`capture_rng_state`."""
     random.setstate(state['python'])
     n = state['numpy']
-    np.random.set_state((n['name'], n['keys'].numpy().astype(np.uint32),
+    np.random.set_state((n['name'],
+                         _host(n['keys']).numpy().astype(np.uint32),
                          n['pos'], n['has_gauss'], n['cached_gaussian']))
-    torch.set_rng_state(state['torch'])
+    torch.set_rng_state(_host(state['torch']))
     if state.get('cuda') and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        torch.cuda.set_rng_state_all([_host(s) for s in state['cuda']])
+
+
+def checkpoint_due(runner, epoch_end: bool) -> bool:
+    """Whether a ``CheckpointHook`` of the runner saves at this point.
+
+    Args:
+        runner: The runner, inside ``after_train_iter`` (``epoch_end``
+            False) or ``after_train_epoch`` (True).
+        epoch_end: Which of the two.
+
+    Returns:
+        True if a checkpoint hook will write a checkpoint here.
+    """
+    for hook in getattr(runner, 'hooks', []):
+        if not isinstance(hook, CheckpointHook) or hook.by_epoch != epoch_end:
+            continue
+        if epoch_end:
+            due = (hook.every_n_epochs(runner, hook.interval, hook.save_begin)
+                   or (hook.save_last and hook.is_last_train_epoch(runner)))
+        else:
+            due = (hook.every_n_train_iters(runner, hook.interval,
+                                            hook.save_begin)
+                   or (hook.save_last and hook.is_last_train_iter(runner)))
+        if due:
+            return True
+    return False
+
+
+def rng_state_of_this_rank(checkpoint: Dict) -> Optional[Dict]:
+    """The RNG state a checkpoint holds for this process's rank.
+
+    Checkpoints of multi-rank runs hold one state per rank
+    (``rng_state_per_rank``); older ones, and single-process ones, hold
+    rank 0's only (``rng_state``), which other ranks then share.
+    """
+    rank, world = get_dist_info()
+    per_rank = checkpoint.get('rng_state_per_rank')
+    if per_rank and rank < len(per_rank):
+        if len(per_rank) != world:
+            print_log(f'the checkpoint holds RNG states of {len(per_rank)} '
+                      f'ranks, this run has {world}', logger='current',
+                      level=30)
+        return per_rank[rank]
+    if rank > 0 and checkpoint.get('rng_state') is not None:
+        print_log(f'rank {rank}: the checkpoint holds no RNG state of this '
+                  "rank; restoring rank 0's", logger='current', level=30)
+    return checkpoint.get('rng_state')
 
 
 def _strip_unloaded(state: Dict) -> None:
@@ -127,10 +185,14 @@ def _strip_unloaded(state: Dict) -> None:
 class ResumeStateHook(Hook):
     """Save checkpoints that load weights-only and resume exactly.
 
+    * right before a checkpoint is due (``after_train_iter`` or
+      ``after_train_epoch``, ahead of the checkpoint hook), a multi-rank run
+      gathers every rank's RNG states (only rank 0 writes the file);
     * before saving: the message hub becomes plain data and the RNG states are
-      added under ``checkpoint['rng_state']``;
+      added under ``checkpoint['rng_state']`` (rank 0's) and
+      ``checkpoint['rng_state_per_rank']`` (all ranks', multi-rank runs);
     * after loading: the message hub is rebuilt for MMEngine; when the runner
-      resumes, the RNG states go to the train loop
+      resumes, this rank's RNG states go to the train loop
       (:class:`~mcg.engine.loops.ResumableEpochBasedTrainLoop` restores them
       right before the next batch is read), or are restored at once for
       other loops.
@@ -138,18 +200,38 @@ class ResumeStateHook(Hook):
 
     priority = 'VERY_HIGH'
 
+    def __init__(self) -> None:
+        self._per_rank: Optional[list] = None
+
+    def _gather_if_due(self, runner, epoch_end: bool) -> None:
+        self._per_rank = None
+        if get_dist_info()[1] > 1 and checkpoint_due(runner, epoch_end):
+            self._per_rank = all_gather_object(capture_rng_state())
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        self._gather_if_due(runner, epoch_end=False)
+
+    def after_train_epoch(self, runner) -> None:
+        self._gather_if_due(runner, epoch_end=True)
+
     def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = message_hub_to_plain(
                 checkpoint['message_hub'])
-        checkpoint['rng_state'] = capture_rng_state()
+        if self._per_rank is not None:
+            checkpoint['rng_state'] = self._per_rank[0]
+            checkpoint['rng_state_per_rank'] = self._per_rank
+            self._per_rank = None
+        else:
+            checkpoint['rng_state'] = capture_rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: Dict) -> None:
         if isinstance(checkpoint.get('message_hub'), dict):
             checkpoint['message_hub'] = message_hub_from_plain(
                 checkpoint['message_hub'])
             _strip_unloaded(checkpoint['message_hub'])
-        rng: Optional[Dict] = checkpoint.get('rng_state')
+        rng = rng_state_of_this_rank(checkpoint)
         if rng is None or not getattr(runner, '_resume', False):
             return
         loop = getattr(runner, '_train_loop', None)

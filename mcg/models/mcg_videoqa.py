@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mcg.models.feature_cache import VideoFeatureCache, clip_key
+from mcg.models.question_audit import QuestionAudit
 from mcg.models.transformer_block import MemoryPart
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
                           build_loss, build_text_encoder, build_video_encoder)
@@ -95,6 +96,8 @@ class MCGVideoQA(BaseModel):
         # Heads whose scorers use other parts (multiple-choice VTM scoring).
         self.head.bind_model(self)
         self.max_question_len = max_question_len
+        # Counts questions cut at max_question_len and [UNK] tokens.
+        self.question_audit = QuestionAudit()
         self.generator_memory = generator_memory
         self.video_cache = VideoFeatureCache(video_cache_size)
         # Loading weights (e.g. the best checkpoint before testing) also
@@ -135,6 +138,8 @@ class MCGVideoQA(BaseModel):
         """Tokenise questions as ``[CLS] q [SEP]``, padded to the longest."""
         if any(not q or not q.strip() for q in questions):
             raise ValueError('empty question in the batch')
+        self.question_audit.check(self.tokenizer, questions,
+                                  self.max_question_len)
         tok = self.tokenizer(list(questions), padding='longest',
                              truncation=True, max_length=self.max_question_len,
                              return_tensors='pt')

@@ -17,6 +17,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mcg.losses.base import project_fp32
 from mcg.models.transformer_block import MemoryPart
 from mcg.registry import MODELS
 from .base import select_memory
@@ -141,7 +142,7 @@ class VTMChoiceScorer(BaseChoiceScorer):
         rows_t = torch.as_tensor(clip_rows, device=clips.device)
         fused, _ = model.fusor(text, tok['attention_mask'],
                                [MemoryPart(clips, index[rows_t])])
-        pair = self.head(fused[:, 0].float())
+        pair = project_fp32(self.head, fused[:, 0])
         match = pair[:, 1] - pair[:, 0]
         out = []
         for part, (_, binary) in zip(match.split([n for n, _ in spans]),

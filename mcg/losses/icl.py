@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.registry import MODELS
 from mcg.utils.dist import all_gather_no_grad, all_gather_with_grad, dist_info
-from .base import BaseMCGLoss
+from .base import BaseMCGLoss, project_fp32
 from .temperature import LearnableTemperature
 
 
@@ -91,11 +91,12 @@ class InstanceContrastiveLoss(BaseMCGLoss):
     # -- features ---------------------------------------------------------------
     def clip_features(self, video_clips: Tensor) -> Tensor:
         """``g_x(x_cls)``, L2-normalised: (V, embed_dims), one row per clip."""
-        return F.normalize(self.video_proj(video_clips[:, 0].float()), dim=-1)
+        return F.normalize(project_fp32(self.video_proj, video_clips[:, 0]),
+                           dim=-1)
 
     def text_features(self, text: Tensor) -> Tensor:
         """``g_y(y_cls)``, L2-normalised: (B, embed_dims)."""
-        return F.normalize(self.text_proj(text[:, 0].float()), dim=-1)
+        return F.normalize(project_fp32(self.text_proj, text[:, 0]), dim=-1)
 
     @torch.no_grad()
     def local_similarity(self, outputs: Dict[str, Tensor]

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.registry import MODELS
 from mcg.utils.dist import mean_count_per_rank
-from .base import BaseMCGLoss
+from .base import BaseMCGLoss, project_fp32
 from .temperature import LearnableTemperature
 
 SALIENCY_MODES = ('cls', 'uniform')
@@ -156,12 +156,12 @@ class TokenContrastiveLoss(BaseMCGLoss):
             # Project and weigh each clip once, then give every pair its own.
             patches = clips[:, 1:].float()
             patch_mask = patches.new_ones(patches.shape[:2])
-            memory = self.video_proj(patches)[index]
+            memory = project_fp32(self.video_proj, patches)[index]
             beta = self.weights(clips[:, 0], patches, patch_mask)[index]
             tokens = text[:, 1:].float()
             text_mask = self.text_token_mask(outputs['text_mask']).float()
             alpha = self.weights(text[:, 0], tokens, text_mask)
-            states = self.text_proj(tokens)
+            states = project_fp32(self.text_proj, tokens)
             return self.token_loss(states, text_mask, alpha, memory,
                                    patch_mask[index], beta)
 

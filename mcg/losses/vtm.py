@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.registry import MODELS
 from mcg.utils.dist import mean_count_per_rank
-from .base import BaseMCGLoss
+from .base import BaseMCGLoss, project_fp32
 
 SAMPLING_MODES = ('multinomial', 'hardest', 'uniform')
 
@@ -132,7 +132,7 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         num_pos = outputs['fused'].shape[0]
         labels = torch.zeros(len(fus), dtype=torch.long, device=fus.device)
         labels[:num_pos] = 1
-        logits = self.head(fus.float())
+        logits = project_fp32(self.head, fus)
         with torch.no_grad():
             outputs['acc_vtm'] = (logits.argmax(-1) == labels).float().mean()
         # Mean over the global batch's pairs once DDP averages gradients.

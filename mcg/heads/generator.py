@@ -17,6 +17,7 @@ from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
 from .answer_trie import AnswerTrie, read_answers
 from .base import BaseAnswerHead, select_memory
+from .decoder_embeddings import DecoderEmbeddings
 from .decoding import SearchConfig, beam_search, greedy_search
 
 __all__ = ['AnswerGeneratorHead', 'normalize_answer', 'read_answers']
@@ -110,6 +111,11 @@ class AnswerGeneratorHead(BaseAnswerHead):
         init_std: Std of the random init (BERT's 0.02 suits 768-wide models).
         norm_first: Pre-norm blocks plus a final LayerNorm (for models
             trained from scratch); False = BERT's post-norm (the paper).
+        own_embeddings: Word and position embeddings of the head's own
+            (:class:`DecoderEmbeddings`, LM head tied to them), as the
+            official decoder has; False shares the text encoder's (paper).
+        attend_memory_padding: Cross-attend to padded memory positions too,
+            as the official decoder does (it passes no encoder mask).
         init_cfg: MMEngine init config.
     """
 
@@ -126,6 +132,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  constrain_answers: Union[None, str, Sequence[str]] = None,
                  choice_scorer: Optional[dict] = None,
                  init_std: float = 0.02, norm_first: bool = False,
+                 own_embeddings: bool = False,
+                 attend_memory_padding: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(choice_scorer=choice_scorer, init_cfg=init_cfg)
         if norm_first and optional(pretrained):
@@ -159,6 +167,9 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.constrain_answers = (optional(constrain_answers) if isinstance(
             constrain_answers, str) else constrain_answers)
         self.trie: Optional[AnswerTrie] = None
+        self.own_embeddings = (DecoderEmbeddings(dropout) if own_embeddings
+                               else None)
+        self.attend_memory_padding = attend_memory_padding
 
     # -- wiring ---------------------------------------------------------------
     def bind(self, tokenizer, text_encoder) -> None:
@@ -169,6 +180,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         text_encoder.resize_token_embeddings(len(tokenizer))
         # A list keeps the shared module out of this head's state dict.
         self._shared = [tokenizer, text_encoder.embeddings]
+        if self.own_embeddings is not None:
+            self.own_embeddings.bind(text_encoder.embeddings)
         self.gen_id = tokenizer.convert_tokens_to_ids(self.gen_token)
         self.sep_id = tokenizer.sep_token_id
         self.pad_id = tokenizer.pad_token_id
@@ -222,6 +235,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
 
     @property
     def embeddings(self) -> nn.Module:
+        if self.own_embeddings is not None:
+            return self.own_embeddings
         return self._shared[1]
 
     # -- building blocks ------------------------------------------------------
@@ -231,7 +246,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         """Run the decoder over ``ids`` placed at positions ``start...``."""
         pos = torch.arange(start, start + ids.shape[1], device=ids.device)
         x = self.embeddings(input_ids=ids, position_ids=pos[None])
-        mem_mask = padding_mask(memory_mask)
+        mem_mask = (None if self.attend_memory_padding
+                    else padding_mask(memory_mask))
         for i, block in enumerate(self.blocks):
             x = block(x, None, memory, mem_mask, is_causal=True,
                       cache=None if caches is None else caches[i])

@@ -22,10 +22,17 @@ Two target layouts:
   layers, the fusor a copy of them (or nothing when it shares the text
   encoder's layers), 12 generator blocks. ALPRO: text layers 0-5, fusor 6-11.
 
-mcg's generator shares the text encoder's word embeddings and ties its LM head
-to them, so the official decoder's own embeddings are dropped except its
-``[DEC]`` row, which becomes mcg's ``[GEN]`` row (both are the first token
-added after the 30522 bert-base-uncased tokens).
+The decoder's own embeddings (word, position, LayerNorm) go to the
+generator's own embeddings (``head.own_embeddings``, ``own_embeddings=True``),
+the default for the official layout; its ``[DEC]`` row becomes mcg's
+``[GEN]`` row (both are the first token added after the 30522
+bert-base-uncased tokens). With ``own_decoder_embeddings=False`` (the paper
+layout's default) mcg's generator shares the text encoder's embeddings and
+only the ``[DEC]`` row is kept, as ``[GEN]`` of the shared word embeddings.
+Official questions start with ``[ENC]`` (row 30523), mcg's with ``[CLS]``;
+``enc_as_cls`` (official layout's default, QA checkpoints only) writes the
+``[ENC]`` row into the text encoder's ``[CLS]`` row so that mcg's tokens
+embed as the official ones.
 """
 from __future__ import annotations
 
@@ -41,6 +48,8 @@ from mcg.models.transformer_block import bert_layer_key_map
 
 #: Rows of the bert-base-uncased vocabulary; official MCG appends [DEC], [ENC].
 BERT_VOCAB = 30522
+#: bert-base-uncased's [CLS] id, which starts mcg's questions.
+BERT_CLS = 101
 
 _SA_FFN = ('attention.self.query', 'attention.self.key',
            'attention.self.value', 'attention.output.dense',
@@ -116,7 +125,9 @@ def convert_official_checkpoint(
         state_dict: Dict[str, Tensor], layout: str = 'paper',
         source: Optional[str] = None, num_patches: Optional[int] = None,
         num_frames: Optional[int] = None, vocab_size: int = BERT_VOCAB + 1,
-        share_fusor: bool = False) -> Conversion:
+        share_fusor: bool = False,
+        own_decoder_embeddings: Optional[bool] = None,
+        enc_as_cls: Optional[bool] = None) -> Conversion:
     """Convert an official MCG or ALPRO state dict into an mcg model's keys.
 
     Every source key is mapped or dropped with a reason; an unknown key raises
@@ -133,6 +144,12 @@ def convert_official_checkpoint(
         vocab_size: Rows of the target word embeddings (bert-base-uncased
             plus ``[GEN]`` = 30523).
         share_fusor: The target fusor shares the text encoder's layers.
+        own_decoder_embeddings: The target generator has its own embeddings
+            (``own_embeddings=True``), which the decoder's fill; None = True
+            for the official layout.
+        enc_as_cls: Put the ``[ENC]`` row of a QA checkpoint (one with a
+            decoder) into the ``[CLS]`` row; None = True for the official
+            layout.
 
     Returns:
         The conversion, keys as in ``MCGVideoQA.state_dict()``.
@@ -148,14 +165,17 @@ def convert_official_checkpoint(
                       _depth(sd, 'text_encoder.encoder.layer.'),
                       _depth(sd, 'text_decoder.bert.encoder.layer.'),
                       share_fusor)
+    official = layout == 'official'
+    own = official if own_decoder_embeddings is None else own_decoder_embeddings
     words: Dict[str, Tensor] = {}
     rules: List[Rule] = timesformer_rules(
         'visual_encoder.model.', 'video_encoder.', num_patches, num_frames)
     rules += _text_rules(plan, words)
-    rules += _decoder_rules(plan, words, vocab_size)
+    rules += _decoder_rules(plan, words, vocab_size, own)
     rules += [(p, _dropper(r)) for p, r in _DROP_EXTRAS]
     conv = apply_rules(sd, rules)
-    _compose_word_embeddings(conv, words, vocab_size)
+    _compose_word_embeddings(conv, words, vocab_size,
+                             official if enc_as_cls is None else enc_as_cls)
     if 'text_encoder.embeddings.token_type_embeddings.weight' not in sd:
         dims = words['encoder'].shape[1]
         conv.add('text_encoder.bert.embeddings.token_type_embeddings.weight',
@@ -231,7 +251,7 @@ def _text_rules(plan: Dict[str, object],
 
 
 def _decoder_rules(plan: Dict[str, object], words: Dict[str, Tensor],
-                   vocab_size: int) -> List[Rule]:
+                   vocab_size: int, own: bool) -> List[Rule]:
     dec_pos = {src: dst for dst, src in enumerate(plan['decoder'])}
     sa = bert_layer_key_map('', '')  # '<name>.<p>' -> '<block name>.<p>'
 
@@ -245,14 +265,20 @@ def _decoder_rules(plan: Dict[str, object], words: Dict[str, Tensor],
         conv.map(key, f'head.blocks.{dec_pos[src]}.{local}', value)
 
     def embeddings(m, key, value, conv):
-        if m.group(1) == 'word_embeddings.weight':
+        part = m.group(1)
+        if part == 'word_embeddings.weight':
             words['decoder'] = value
             conv.mapped.setdefault(key, []).append(
                 'text_encoder.bert.embeddings.word_embeddings.weight '
                 f'(row {BERT_VOCAB}: [DEC] -> [GEN])')
-            return
-        conv.drop(key, "decoder's own embeddings: mcg's generator shares the "
-                  "text encoder's")
+            if own:   # rows < vocab_size: [DEC] is [GEN], [ENC] is unused
+                conv.map(key, 'head.own_embeddings.' + part,
+                         _fit_rows(value, vocab_size))
+        elif own:
+            conv.map(key, 'head.own_embeddings.' + part, value)
+        else:
+            conv.drop(key, "decoder's own embeddings: the target generator "
+                      "shares the text encoder's (own_embeddings=False)")
 
     def lm(m, key, value, conv):
         part = m.group(1)
@@ -289,13 +315,20 @@ def _fit_rows(value: Tensor, rows: int) -> Tensor:
 
 
 def _compose_word_embeddings(conv: Conversion, words: Dict[str, Tensor],
-                             vocab_size: int) -> None:
+                             vocab_size: int, enc_as_cls: bool) -> None:
     """Target word embeddings: encoder rows, then [GEN] from [DEC]."""
     enc = words.get('encoder')
     if enc is None:
         raise KeyError('checkpoint has no text_encoder word embeddings')
     out = _fit_rows(enc, vocab_size)
     dec = words.get('decoder')
+    if enc_as_cls and dec is not None and len(enc) > BERT_VOCAB + 1:
+        # The official QA model's questions start with [ENC]; mcg's with
+        # [CLS], which appears nowhere else in a question.
+        out[BERT_CLS] = enc[BERT_VOCAB + 1]
+        conv.mapped['text_encoder.embeddings.word_embeddings.weight'].append(
+            f'text_encoder.bert.embeddings.word_embeddings.weight (row '
+            f'{BERT_VOCAB + 1}: [ENC] -> row {BERT_CLS}: [CLS])')
     if vocab_size > BERT_VOCAB and dec is not None and len(dec) > BERT_VOCAB:
         out[BERT_VOCAB] = dec[BERT_VOCAB]
     elif vocab_size > BERT_VOCAB and len(enc) <= BERT_VOCAB:

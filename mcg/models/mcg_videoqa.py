@@ -35,6 +35,10 @@ class MCGVideoQA(BaseModel):
             ``loss_<name>`` and a weight of 0 switches it off.
         data_preprocessor: Config of the data preprocessor.
         max_question_len: Question tokens kept, ``[CLS]``/``[SEP]`` included.
+        question_padding: ``'longest'`` pads a batch's questions to its
+            longest; ``'max_length'`` to ``max_question_len``, as the official
+            code does (its decoder attends to the padding, so the official
+            layout needs the same padding to compute the same function).
         generator_memory: What the head cross-attends to: ``'fusor'`` (the
             fused states; default, the paper's reading) or ``'fusor+video'``
             (fused states followed by the video tokens; needs equal widths).
@@ -64,6 +68,7 @@ class MCGVideoQA(BaseModel):
                  losses: Optional[Dict[str, dict]] = None,
                  data_preprocessor: Optional[ConfigType] = None,
                  max_question_len: int = 40,
+                 question_padding: str = 'longest',
                  generator_memory: str = 'fusor',
                  video_cache_size: int = 32,
                  frozen_parameters: Sequence[str] = (),
@@ -96,6 +101,10 @@ class MCGVideoQA(BaseModel):
         # Heads whose scorers use other parts (multiple-choice VTM scoring).
         self.head.bind_model(self)
         self.max_question_len = max_question_len
+        if question_padding not in ('longest', 'max_length'):
+            raise ValueError("question_padding must be 'longest' or "
+                             f"'max_length', got {question_padding!r}")
+        self.question_padding = question_padding
         # Counts questions cut at max_question_len and [UNK] tokens.
         self.question_audit = QuestionAudit()
         self.generator_memory = generator_memory
@@ -135,12 +144,12 @@ class MCGVideoQA(BaseModel):
     # -- encoding ---------------------------------------------------------------
     def tokenize_questions(self, questions: Sequence[str],
                            device: torch.device) -> Dict[str, Tensor]:
-        """Tokenise questions as ``[CLS] q [SEP]``, padded to the longest."""
+        """Tokenise questions as ``[CLS] q [SEP]``, padded as configured."""
         if any(not q or not q.strip() for q in questions):
             raise ValueError('empty question in the batch')
         self.question_audit.check(self.tokenizer, questions,
                                   self.max_question_len)
-        tok = self.tokenizer(list(questions), padding='longest',
+        tok = self.tokenizer(list(questions), padding=self.question_padding,
                              truncation=True, max_length=self.max_question_len,
                              return_tensors='pt')
         return {k: tok[k].to(device) for k in ('input_ids', 'attention_mask')}

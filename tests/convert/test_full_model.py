@@ -97,7 +97,13 @@ def test_official_layout_full_size_counts_step_and_official_checkpoint():
     assert got['video_encoder'] == VIDEO
     assert got['text_encoder'] == EMBED + 12 * BERT_LAYER
     assert got['fusor'] == 12 * BERT_LAYER
-    assert got['head'] == 12 * (BERT_LAYER + CROSS) + LINEAR + LN + V
+    # Own decoder embeddings: words, positions, LayerNorm (no token types).
+    assert got['head'] == (12 * (BERT_LAYER + CROSS) + LINEAR + LN + V
+                           + EMBED - 2 * D)
+    # The official QA path at this size has 368,323,388 (official code
+    # notes, section 6): one more, its [ENC] rows and bias entry (2 * 768 +
+    # 1) against mcg's token-type rows (2 * 768).
+    assert sum(got.values()) - got['fusor'] == 368_323_387
     sd = ok.placeholders(ok.mcg_official(frames=16)[0])
     conv = convert_official_checkpoint(sd, layout='official', num_patches=N,
                                        num_frames=T)

@@ -87,7 +87,7 @@ D = 32
 
 
 def small_model(micro_cfg, layout, share=False, text_layers=4,
-                dec_layers=4):
+                dec_layers=4, own_embeddings=None):
     cfg = copy.deepcopy(micro_cfg.model)
     # The QA model only: converters drop the pre-training heads (ICL).
     cfg['losses'] = dict(lm=cfg['losses']['lm'])
@@ -106,6 +106,9 @@ def small_model(micro_cfg, layout, share=False, text_layers=4,
                             share_text_encoder=share)
         cfg['head']['num_layers'] = dec_layers
         cfg['head']['ffn_dims'] = 4 * D
+        # As the official-layout config: the decoder's own embeddings.
+        cfg['head']['own_embeddings'] = (True if own_embeddings is None
+                                         else own_embeddings)
         cfg['generator_memory'] = 'fusor'
     cfg['text_encoder']['config']['intermediate_size'] = 4 * D
     if layout == 'paper':
@@ -170,6 +173,43 @@ def test_official_layout_fills_the_variant_model(micro_cfg, share):
     covered(conv, sd)
     assert conv.check_against(model.state_dict()) == []
     assert any('crossattention' in k for k in conv.dropped)
+
+
+def test_official_layout_keeps_the_decoder_embeddings(micro_cfg):
+    sd = small_official()
+    conv = convert_official_checkpoint(sd, layout='official')
+    model = small_model(micro_cfg, 'official')
+    model.load_state_dict(conv.state_dict, strict=True)
+    own, dec = model.head.own_embeddings, 'text_decoder.bert.embeddings.'
+    assert model.head.embeddings is own
+    # Rows 0-30522: bert-base-uncased and [DEC] (= [GEN]); [ENC] is unused.
+    assert torch.equal(own.word_embeddings.weight,
+                       sd[dec + 'word_embeddings.weight'][:30523])
+    assert torch.equal(own.position_embeddings.weight,
+                       sd[dec + 'position_embeddings.weight'])
+    assert torch.equal(own.LayerNorm.bias, sd[dec + 'LayerNorm.bias'])
+    # The LM head is tied to the decoder's words, not the encoder's.
+    words = model.text_encoder.bert.embeddings.word_embeddings.weight
+    assert not torch.equal(own.word_embeddings.weight[:100], words[:100])
+    # Official questions start with [ENC] (row 30523), mcg's with [CLS].
+    enc = sd['text_encoder.embeddings.word_embeddings.weight']
+    assert torch.equal(words[101], enc[30523])
+    assert torch.equal(words[102:30522], enc[102:30522])
+
+
+def test_shared_decoder_embeddings_option_keeps_the_previous_mapping(
+        micro_cfg):
+    sd = small_official()
+    conv = convert_official_checkpoint(sd, layout='official',
+                                       own_decoder_embeddings=False,
+                                       enc_as_cls=False)
+    model = small_model(micro_cfg, 'official', own_embeddings=False)
+    assert conv.check_against(model.state_dict()) == []
+    assert 'text_decoder.bert.embeddings.LayerNorm.weight' in conv.dropped
+    assert torch.equal(
+        conv.state_dict['text_encoder.bert.embeddings.word_embeddings.'
+                        'weight'][:30522],
+        sd['text_encoder.embeddings.word_embeddings.weight'][:30522])
 
 
 def test_alpro_fills_text_and_fusion_but_not_the_generator(micro_cfg):

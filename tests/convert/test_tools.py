@@ -63,6 +63,13 @@ def test_official_script_writes_state_dict_and_report(tmp_path, monkeypatch,
     assert 'fusor.blocks.3.output.dense.weight' in sd
     record = json.loads(report.read_text())
     assert set(record['mapped']) | set(record['dropped']) == set(shapes)
+    assert sd['head.own_embeddings.word_embeddings.weight'].shape == (
+        30523, 32)
+    run_script(monkeypatch, capsys, 'official_to_mcg.py', src, dst,
+               '--layout', 'official', '--img-size', 32, '--num-frames', 8,
+               '--decoder-embeddings', 'shared', '--enc-as-cls', 'no')
+    sd = torch.load(dst, weights_only=True)['state_dict']
+    assert not any(k.startswith('head.own_embeddings.') for k in sd)
 
 
 def test_scripts_fail_clearly_on_a_missing_source(tmp_path):

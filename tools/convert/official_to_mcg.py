@@ -37,8 +37,21 @@ def parse_args(argv=None):
     p.add_argument('--share-fusor', action='store_true',
                    help='official layout whose fusor shares the text '
                    "encoder's layers (nothing copied into the fusor)")
+    p.add_argument('--decoder-embeddings', choices=['auto', 'own', 'shared'],
+                   default='auto',
+                   help="own: the decoder's embeddings fill the generator's "
+                   '(model.head.own_embeddings=True); shared: dropped except '
+                   '[DEC]; auto: own for --layout official')
+    p.add_argument('--enc-as-cls', choices=['auto', 'yes', 'no'],
+                   default='auto',
+                   help='write the [ENC] row (official questions start with '
+                   'it) into the [CLS] row; auto: yes for --layout official')
     p.add_argument('--report', help='write mapped/dropped/added as JSON')
     return p.parse_args(argv)
+
+
+def _choice(value: str, true: str):
+    return None if value == 'auto' else value == true
 
 
 def main(argv=None) -> int:
@@ -49,7 +62,9 @@ def main(argv=None) -> int:
         source=None if args.source == 'auto' else args.source,
         num_patches=(args.img_size // args.patch_size) ** 2,
         num_frames=args.num_frames, vocab_size=args.vocab_size,
-        share_fusor=args.share_fusor)
+        share_fusor=args.share_fusor,
+        own_decoder_embeddings=_choice(args.decoder_embeddings, 'own'),
+        enc_as_cls=_choice(args.enc_as_cls, 'yes'))
     save(conv, args.dst, args.src, extra_meta=dict(layout=args.layout))
     if args.report:
         dump_report(conv, args.report)

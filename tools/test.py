@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -23,7 +23,8 @@ def parse_args(argv=None):
     parser.add_argument('--dump', help='write the predictions to this .json '
                         '(question id, question, prediction, answer, type)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+                        help='override config keys, or config variables '
+                        'such as data_root (the config is re-evaluated)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -37,12 +38,16 @@ def main(argv=None) -> int:
     from mcg import register_all_modules
     from mcg.engine import USER_ERRORS, check_datasets, explain_build_error
     from mcg.engine.launch import build_runner
+    from mcg.utils import load_config
 
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    try:
+        # Re-evaluates the config when an option sets one of its variables.
+        cfg = load_config(args.config, args.cfg_options)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f'\nmcg: {exc}\n', file=sys.stderr)
+        return 2
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     if not osp.isfile(args.checkpoint):

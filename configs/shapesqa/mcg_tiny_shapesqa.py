@@ -6,8 +6,10 @@ _base_ = [
 data_root = 'data/shapesqa'
 max_epochs = 18
 lr = 5e-4
-# The learning rate stays at its peak until this epoch, then decays linearly.
-decay_from = 14
+# The learning rate stays at its peak until this epoch (14 of 18), then
+# decays linearly; tied to max_epochs so that --cfg-options max_epochs=N
+# gives a valid schedule.
+decay_from = max(0, max_epochs - 4)
 
 model = dict(
     # Score only the tokens of the training answers: the 30K-way softmax

@@ -40,9 +40,9 @@ class VideoQAInferencer:
                  checkpoint: Optional[str] = None, device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
                  cache_size: int = 8) -> None:
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
+        from mcg.utils import load_config, merge_overrides
+        cfg = (load_config(config, cfg_options) if isinstance(config, str)
+               else merge_overrides(config, cfg_options))
         self.cfg = cfg
         # Build inside mcg's scope without leaking it to the caller.
         with DefaultScope.overwrite_default_scope('mcg'):

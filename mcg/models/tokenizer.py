@@ -23,4 +23,4 @@ def BertTokenizerFast(name_or_path: str = 'bert-base-uncased', **kwargs):
     from transformers import BertTokenizerFast as HFTokenizer
     return load_or_explain(lambda p: HFTokenizer.from_pretrained(p, **kwargs),
                            name_or_path, 'tokenizer vocabulary',
-                           'model.tokenizer.name_or_path')
+                           'model.tokenizer.name_or_path', random_init=False)

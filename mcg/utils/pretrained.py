@@ -49,7 +49,7 @@ def resolve_pretrained(name_or_path: str) -> str:
 
 
 def load_or_explain(loader: Callable[[str], T], name_or_path: str, asset: str,
-                    config_key: str) -> T:
+                    config_key: str, random_init: bool = True) -> T:
     """Call ``loader(resolved)`` and turn "not found" errors into a clear one.
 
     Args:
@@ -57,6 +57,8 @@ def load_or_explain(loader: Callable[[str], T], name_or_path: str, asset: str,
         name_or_path: The config's reference to the asset.
         asset: What is being loaded ("BERT text encoder weights").
         config_key: The config key a user overrides, used in the message.
+        random_init: Whether ``config_key=None`` (random init) is a valid
+            alternative to advise; a tokenizer's vocabulary has none.
 
     Returns:
         Whatever ``loader`` returns.
@@ -75,8 +77,9 @@ def load_or_explain(loader: Callable[[str], T], name_or_path: str, asset: str,
         raise MissingPretrainedError(
             f'Could not load the {asset} {name_or_path!r}: looked in {where}. '
             f'Download it where the hub is reachable, or override the config '
-            f'with --cfg-options {config_key}=None (random init) or '
-            f'{config_key}=/path/to/local/copy. Underlying error: '
+            f'with --cfg-options '
+            + (f'{config_key}=None (random init) or ' if random_init else '')
+            + f'{config_key}=/path/to/local/copy. Underlying error: '
             f'{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ""}'
         ) from exc
 

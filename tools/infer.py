@@ -5,6 +5,10 @@ Examples:
         --question "what color is the object that appears later"
     python tools/infer.py CONFIG CHECKPOINT --questions-file qs.jsonl
 (each line of qs.jsonl: {"video": "path.mp4", "question": "..."})
+
+A video that is missing or cannot be decoded does not stop a questions file:
+its questions get ``"answer": null`` and ``"video_error"``, the unreadable
+videos are listed on stderr at the end, and the exit code is 3.
 """
 import argparse
 import json
@@ -51,28 +55,62 @@ def read_requests(path):
     return groups
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def answer_requests(infer, groups) -> 'OrderedDict[str, str]':
+    """Print the answers about every readable video, in request order.
+
+    Args:
+        infer: A ``VideoQAInferencer``.
+        groups: ``{video: [questions]}``.
+
+    Returns:
+        ``{video: reason}`` of the videos that could not be read; their
+        questions are printed with a null answer and ``video_error``.
+    """
     from tqdm import tqdm
 
+    from mcg.datasets.transforms import VideoReadError
+    unreadable = OrderedDict()
+    for video, questions in tqdm(groups.items(), disable=len(groups) < 2,
+                                 file=sys.stderr, desc='videos'):
+        try:
+            records = infer(video, questions)
+        except FileNotFoundError:
+            records, unreadable[video] = [], 'file not found'
+        except ValueError as exc:
+            if not isinstance(exc.__cause__, VideoReadError):
+                raise
+            records, unreadable[video] = [], exc.__cause__.reason
+        if video in unreadable:
+            records = [dict(question=q, answer=None,
+                            video_error=unreadable[video]) for q in questions]
+        for rec in records:
+            print(json.dumps(dict(video=video, **rec)), flush=True)
+    return unreadable
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     from mcg.apis import VideoQAInferencer
     try:
         groups = (read_requests(args.questions_file) if args.questions_file
                   else OrderedDict([(args.video, args.question)]))
         missing = [v for v in groups if not osp.isfile(v)]
-        if missing:
+        if missing and not args.questions_file:
             raise FileNotFoundError(f'video not found: {missing[0]}'
                                     + (f' (and {len(missing) - 1} more)'
                                        if len(missing) > 1 else ''))
         infer = VideoQAInferencer(args.config, args.checkpoint, args.device,
                                   cfg_options=args.cfg_options)
-        for video, questions in tqdm(groups.items(), disable=len(groups) < 2,
-                                     file=sys.stderr, desc='videos'):
-            for rec in infer(video, questions):
-                print(json.dumps(dict(video=video, **rec)), flush=True)
+        unreadable = answer_requests(infer, groups)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         print(f'mcg: {exc}', file=sys.stderr)
         return 2
+    if unreadable:
+        print(f'mcg: {len(unreadable)} of {len(groups)} videos could not be '
+              'read; their questions are not answered:', file=sys.stderr)
+        for video, reason in unreadable.items():
+            print(f'  {video}: {reason}', file=sys.stderr)
+        return 3
     return 0
 
 

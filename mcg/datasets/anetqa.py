@@ -76,7 +76,8 @@ class ActivityNetQADataset(BaseDataset):
         test_mode: Evaluation mode (no refetching of failed samples).
         report_unreadable: In test mode, turn an unreadable video into a
             zero-clip item flagged ``video_error`` (counted wrong and listed
-            by the metric) instead of raising.
+            by the metric) instead of raising (default, as the other
+            loaders do; False stops the evaluation at such a video).
         placeholder_shape: ``(T, H, W)`` of that clip; None infers it.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
@@ -89,7 +90,7 @@ class ActivityNetQADataset(BaseDataset):
                  video_dir: str = 'videos',
                  video_exts: Sequence[str] = ('.mp4', '.mkv', '.webm'),
                  group_by_video: bool = True, pipeline: Sequence = (),
-                 test_mode: bool = False, report_unreadable: bool = False,
+                 test_mode: bool = False, report_unreadable: bool = True,
                  placeholder_shape: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
         self.split = split

@@ -2,12 +2,14 @@
 
 A 10-hour run must not die on one truncated file, and must not silently
 train on a substitute either. :class:`SkipUnreadableVideos` wraps a training
-dataset: an item whose video raises :class:`VideoReadError` (missing,
-zero-byte, truncated, undecodable, or too short with
-:class:`RequireMinFrames`) is replaced by another readable item, and the
-replacement's data samples carry ``skipped_videos`` (paths) and
-``skipped_reasons`` in their metainfo. The marker travels inside the batch,
-so it survives dataloader worker processes; the
+dataset (every config's, by default: see
+:func:`~mcg.engine.bad_data_hook.tolerate_unreadable_videos`): an item whose
+video raises :class:`VideoReadError` (missing, zero-byte, truncated,
+undecodable, or too short with :class:`RequireMinFrames`) is replaced by
+another readable item, and the replacement's data samples carry
+``skipped_videos`` (paths) and ``skipped_reasons`` in their metainfo. The
+marker travels inside the batch, so it survives dataloader worker processes;
+the
 :class:`~mcg.engine.bad_data_hook.UnreadableVideoHook` reads it, counts the
 distinct bad files, logs them and stops training when more than
 ``max_bad_fraction`` of the videos are bad.
@@ -63,21 +65,22 @@ class SkipUnreadableVideos(Dataset):
         dataset: The wrapped dataset or its config.
         max_bad_fraction: Largest tolerated fraction of distinct bad video
             files; read by the ``UnreadableVideoHook``, which stops training
-            beyond it.
+            beyond it. None: the hook's own ``max_bad_fraction``.
         max_retries: Replacement attempts per item before giving up.
         seed: Seed of the replacement choice; the choice depends only on
             ``(seed, index, attempt)``, so it is the same in every worker,
             rank and resumed run.
     """
 
-    def __init__(self, dataset, max_bad_fraction: float = 0.05,
+    def __init__(self, dataset, max_bad_fraction: Optional[float] = None,
                  max_retries: int = 10, seed: int = 0) -> None:
-        if not 0 <= max_bad_fraction <= 1:
+        if max_bad_fraction is not None and not 0 <= max_bad_fraction <= 1:
             raise ValueError('max_bad_fraction must be in [0, 1], got '
                              f'{max_bad_fraction}')
         self.dataset = (DATASETS.build(dataset) if isinstance(dataset, dict)
                         else dataset)
-        self.max_bad_fraction = float(max_bad_fraction)
+        self.max_bad_fraction = (None if max_bad_fraction is None else
+                                 float(max_bad_fraction))
         self.max_retries = int(max_retries)
         self.seed = int(seed)
         self._num_videos: Optional[int] = None
@@ -97,6 +100,13 @@ class SkipUnreadableVideos(Dataset):
         """Fully initialise the wrapped dataset."""
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
+
+    def __getattr__(self, name: str):
+        # What samplers read of the dataset they draw from (the multi-source
+        # sampler's ``source_sizes``) is the wrapped dataset's.
+        if name.startswith('__') or 'dataset' not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__['dataset'], name)
 
     def get_data_info(self, idx: int) -> dict:
         """The wrapped dataset's annotation of item ``idx``."""

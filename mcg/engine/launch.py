@@ -156,10 +156,13 @@ def build_runner(cfg: Config):
     """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner)."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
+    from .bad_data_hook import tolerate_unreadable_videos
     check_strategy_package(cfg)
     find_unused_parameters_for_losses_off(cfg)
     init_cpu_distributed(cfg)
     drop_disabled_hooks(cfg)
+    cfg = tolerate_unreadable_videos(cfg)
     use_resumable_loop(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)

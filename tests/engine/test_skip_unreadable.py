@@ -24,11 +24,11 @@ def broken_copy(shapesqa_tiny, tmp_path):
     return str(root)
 
 
-def _wrapped(root, test_mode=False):
+def _wrapped(root, test_mode=False, **kwargs):
     return DATASETS.build(dict(
         type='SkipUnreadableVideos', max_bad_fraction=0.5, dataset=dict(
             type='ActivityNetQADataset', data_root=root, split='train',
-            pipeline=PIPELINE, test_mode=test_mode)))
+            pipeline=PIPELINE, test_mode=test_mode, **kwargs)))
 
 
 def test_broken_item_is_replaced_and_marked(broken_copy):
@@ -47,9 +47,23 @@ def test_broken_item_is_replaced_and_marked(broken_copy):
 
 
 def test_test_mode_does_not_substitute(broken_copy):
-    ds = _wrapped(broken_copy, test_mode=True)
+    # By default the item stays this video's, as a flagged placeholder that
+    # the metrics count wrong and --dump marks.
+    metas = [s.metainfo for s in _wrapped(broken_copy, test_mode=True)[2][
+        'data_samples']]
+    assert all(m['video_id'] == 'syntr00002' and m['video_error']
+               and 'skipped_videos' not in m for m in metas)
+    strict = _wrapped(broken_copy, test_mode=True, report_unreadable=False)
     with pytest.raises(VideoReadError, match='v_syntr00002'):
-        ds[2]
+        strict[2]
+
+
+def test_wrapper_passes_sampler_attributes_through(broken_copy):
+    ds = _wrapped(broken_copy)
+    ds.dataset.source_sizes = [6]  # what the multi-source sampler reads
+    assert ds.source_sizes == [6]
+    with pytest.raises(AttributeError):
+        ds.no_such_attribute
 
 
 def test_wrapper_gives_up_after_max_retries(broken_copy):

@@ -15,6 +15,9 @@ from .anetqa_metric import dedupe
 class DumpVideoQAPredictions(BaseMetric):
     """Dump ``question_id, question, prediction, answer, type`` per question.
 
+    A question whose video could not be read gets ``video_error`` (the
+    reason) and a null ``prediction``.
+
     Args:
         out_file: Output ``.json`` path (a list of records).
         collect_device: ``'cpu'`` or ``'gpu'``.
@@ -33,12 +36,21 @@ class DumpVideoQAPredictions(BaseMetric):
         for _, group in groupby(
                 data_samples,
                 key=lambda s: s.get('sample_idx', s['question_id'])):
-            self.results.append([
-                dict(question_id=s['question_id'], question=s['question'],
-                     prediction=s.get('pred_answer'),
-                     answer=s.get('gt_answer'), type=s.get('answer_type'),
-                     video_id=s.get('video_id')) for s in group
-            ])
+            self.results.append([self._record(s) for s in group])
+
+    @staticmethod
+    def _record(sample: dict) -> dict:
+        record = dict(question_id=sample['question_id'],
+                      question=sample['question'],
+                      prediction=sample.get('pred_answer'),
+                      answer=sample.get('gt_answer'),
+                      type=sample.get('answer_type'),
+                      video_id=sample.get('video_id'))
+        if sample.get('video_error'):
+            # The model saw a black placeholder clip: what it answered is
+            # not a prediction about this video (the metrics count it wrong).
+            record.update(prediction=None, video_error=sample['video_error'])
+        return record
 
     def compute_metrics(self, results: List[List[dict]]) -> Dict[str, float]:
         records = dedupe(r for item in results for r in item)

@@ -4,6 +4,7 @@ Example:
     python tools/train.py configs/shapesqa/mcg_tiny_shapesqa.py
     python tools/train.py CONFIG --resume            # latest in work_dir
     python tools/train.py CONFIG --amp               # bf16 autocast
+    python tools/train.py CONFIG --fp32              # no GPU bf16 default
     python tools/train.py CONFIG --cfg-options model.losses.lm.weight=0.5
     tools/dist_train.sh CONFIG 8                     # torchrun, DDP
 """
@@ -30,6 +31,10 @@ def parse_args(argv=None):
     parser.add_argument('--amp-dtype', default='bfloat16',
                         choices=['bfloat16', 'float16'],
                         help='float16 uses a dynamic loss scaler (GPU only)')
+    parser.add_argument('--fp32', action='store_true',
+                        help='stay in fp32 on GPUs (configs with '
+                        "gpu_precision='bf16', the paper's, otherwise use "
+                        'bf16 autocast and TF32 there)')
     parser.add_argument('--grad-checkpoint', action='store_true',
                         help='recompute activations in backward for every '
                         'model component that supports it (less memory)')
@@ -40,8 +45,7 @@ def parse_args(argv=None):
                         help='deterministic algorithms')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.losses.lm.'
-                        'weight=0.5, or config variables such as data_root '
-                        'and max_epochs (the config is re-evaluated)')
+                        'weight=0.5')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -100,8 +104,10 @@ def set_resume(cfg: Config, resume: str) -> None:
 
 
 def merge_args(cfg: Config, args) -> Config:
-    """Apply the command-line options other than ``--cfg-options``."""
+    """Apply command-line options to the config."""
     cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -109,6 +115,8 @@ def merge_args(cfg: Config, args) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         set_amp(cfg, args.amp_dtype)
+    if args.fp32:
+        cfg.gpu_precision = 'fp32'
     if args.grad_checkpoint:
         print('mcg: gradient checkpointing in ' +
               ', '.join(set_grad_checkpoint(cfg)), file=sys.stderr)
@@ -132,13 +140,11 @@ def main(argv=None) -> int:
     from mcg.engine import (TRAINING_STOPS, USER_ERRORS, check_datasets,
                             explain_build_error)
     from mcg.engine.launch import build_runner
-    from mcg.utils import load_config
 
     register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
     try:
-        # Also re-evaluates the config when an option sets one of its
-        # variables (data_root, max_epochs, ...).
-        cfg = merge_args(load_config(args.config, args.cfg_options), args)
+        cfg = merge_args(cfg, args)
     except (ValueError, FileNotFoundError) as exc:
         print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from .precision import apply_gpu_precision
+
 #: Default hooks MMEngine itself knows; only these may be set to None there.
 _MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
                            'param_scheduler', 'checkpoint')
@@ -164,6 +166,7 @@ def build_runner(cfg: Config):
     drop_disabled_hooks(cfg)
     cfg = tolerate_unreadable_videos(cfg)
     use_resumable_loop(cfg)
+    apply_gpu_precision(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

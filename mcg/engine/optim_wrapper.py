@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Optional, Sequence
 
 import torch
 from mmengine.optim import OptimWrapper
@@ -21,16 +22,21 @@ class AutocastOptimWrapper(OptimWrapper):
 
     Args:
         dtype: ``'bfloat16'`` (default) or ``'float16'``.
+        device_types: Devices on which to autocast, e.g. ``('cuda',)``;
+            None (default) autocasts on any device.
         **kwargs: Passed to :class:`OptimWrapper`.
     """
 
-    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
+    def __init__(self, dtype: str = 'bfloat16',
+                 device_types: Optional[Sequence[str]] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.cast_dtype = getattr(torch, dtype)
+        self.device_types = device_types
 
     @contextmanager
     def optim_context(self, model: nn.Module):
-        device = next(model.parameters()).device.type
-        with super().optim_context(model), torch.autocast(
-                device_type=device, dtype=self.cast_dtype):
+        from .precision import autocast_for
+        with super().optim_context(model), autocast_for(
+                model, self.cast_dtype, self.device_types):
             yield

@@ -22,3 +22,8 @@ model = dict(
     max_question_len=40,
     generator_memory='fusor',
 )
+# On GPUs the paper configs train, validate and test under bf16 autocast, with
+# TF32 for the matmuls that stay fp32 (mcg.engine.precision); CPU runs stay
+# fp32, and `tools/train.py --fp32` (or --cfg-options gpu_precision=fp32)
+# keeps fp32 on GPUs too.
+gpu_precision = 'bf16'

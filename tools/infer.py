@@ -66,12 +66,15 @@ def answer_requests(infer, groups) -> 'OrderedDict[str, str]':
         ``{video: reason}`` of the videos that could not be read; their
         questions are printed with a null answer and ``video_error``.
     """
-    from tqdm import tqdm
-
     from mcg.datasets.transforms import VideoReadError
+    from mcg.utils.progress import ProgressLine
     unreadable = OrderedDict()
-    for video, questions in tqdm(groups.items(), disable=len(groups) < 2,
-                                 file=sys.stderr, desc='videos'):
+    # Questions done, rate and ETA every few seconds on stderr.
+    progress = None
+    if len(groups) > 1:
+        progress = ProgressLine('infer', unit='questions',
+                                total=sum(map(len, groups.values())))
+    for video, questions in groups.items():
         try:
             records = infer(video, questions)
         except FileNotFoundError:
@@ -85,6 +88,10 @@ def answer_requests(infer, groups) -> 'OrderedDict[str, str]':
                             video_error=unreadable[video]) for q in questions]
         for rec in records:
             print(json.dumps(dict(video=video, **rec)), flush=True)
+        if progress is not None:
+            progress.update(len(questions))
+    if progress is not None:
+        progress.close()
     return unreadable
 
 

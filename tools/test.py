@@ -65,6 +65,9 @@ def main(argv=None) -> int:
     try:
         check_datasets(cfg, ('test_dataloader', ))
         runner = build_runner(cfg)
+        # Questions done, rate and ETA every few seconds on stderr.
+        from mcg.engine.progress_hook import TestProgressHook
+        runner.register_hook(TestProgressHook())
         runner.test()
     except USER_ERRORS + (pickle.UnpicklingError, ) as exc:
         print(f'\nmcg: cannot test {args.config}:\n  {exc}\n', file=sys.stderr)

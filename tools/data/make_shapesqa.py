@@ -48,6 +48,25 @@ def _load_generate() -> ModuleType:
     return importlib.import_module(f'{_PKG}.generate')
 
 
+def _load_progress() -> ModuleType:
+    """Load ``mcg/utils/progress.py`` by path (standard library only), so
+    that ``mcg/utils/__init__.py`` is not executed either.
+
+    Returns:
+        The progress module.
+    """
+    name = 'mcg_utils_progress_standalone'
+    if name not in sys.modules:
+        mcg_dir = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(_load_generate().__file__))))
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(mcg_dir, 'utils', 'progress.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse command-line arguments.
 
@@ -89,10 +108,13 @@ def main(argv: list[str] | None = None) -> dict:
     if args.num_videos is not None:
         num_videos = dict(zip(('train', 'val', 'test'), args.num_videos))
     start = time.perf_counter()
-    summary = generate.generate_shapesqa(
-        args.out, preset=args.preset, seed=args.seed, num_videos=num_videos,
-        num_frames=args.num_frames, write_mc=not args.no_mc, workers=args.workers,
-        pretrain=tuple(args.num_pretrain) if args.num_pretrain else args.pretrain)
+    # Periodic 'videos: done/total, rate, ETA' lines on stderr.
+    with _load_progress().ProgressLine('make_shapesqa', unit='videos') as progress:
+        summary = generate.generate_shapesqa(
+            args.out, preset=args.preset, seed=args.seed, num_videos=num_videos,
+            num_frames=args.num_frames, write_mc=not args.no_mc, workers=args.workers,
+            pretrain=tuple(args.num_pretrain) if args.num_pretrain else args.pretrain,
+            progress=progress.set)
     elapsed = time.perf_counter() - start
     n = summary['num_videos']
     print(f"ShapesQA[{summary['preset']}] seed={summary['seed']} T={summary['num_frames']} "

@@ -34,6 +34,12 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+# Standard library only: this tool stays torch-free.
+from mcg.utils.progress import ProgressLine  # noqa: E402
+
 VIDEO_EXTS = ('.mp4', '.mkv', '.webm', '.avi', '.mov', '.m4v', '.flv',
               '.mpg', '.mpeg', '.gif')
 
@@ -241,11 +247,19 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     jobs = [(v, output_path(v, args.src, args.out), opts)
             for v in find_videos(args.src)]
     summary = dict(done=0, skipped=0, failed=[])
-    if args.workers > 1:
-        with ProcessPoolExecutor(args.workers) as pool:
-            results = list(pool.map(reencode_one, jobs))
-    else:
-        results = [reencode_one(j) for j in jobs]
+    results = []
+    # Periodic 'videos: done/total, rate, ETA' lines on stderr.
+    with ProgressLine('reencode_videos', total=len(jobs),
+                      unit='videos') as progress:
+        if args.workers > 1:
+            with ProcessPoolExecutor(args.workers) as pool:
+                for result in pool.map(reencode_one, jobs):
+                    results.append(result)
+                    progress.update()
+        else:
+            for job in jobs:
+                results.append(reencode_one(job))
+                progress.update()
     for path, status in results:
         if status.startswith('failed'):
             summary['failed'].append((path, status))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -70,7 +70,9 @@ def _resolve_counts(preset: str, num_videos: dict[str, int] | None) -> dict[str,
 def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
                       num_videos: dict | None = None, num_frames: int = 16,
                       write_mc: bool = True, workers: int = 1,
-                      pretrain: bool | tuple[int, int] = False) -> dict:
+                      pretrain: bool | tuple[int, int] = False,
+                      progress: Callable[[int, int], None] | None = None
+                      ) -> dict:
     """Generate the ShapesQA dataset.
 
     Args:
@@ -91,6 +93,8 @@ def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
             splits: True takes the preset's (pre-training, held-out) clip
             counts (``CORPUS_PRESETS``), a pair sets them. False leaves the
             QA output exactly as without the corpus.
+        progress: Called as ``progress(clips_written, total_clips)`` while
+            the videos are encoded.
 
     Returns:
         Summary dict with ``out_dir``, ``preset``, ``seed``, ``num_frames``,
@@ -151,7 +155,8 @@ def generate_shapesqa(out_dir: str, preset: str = 'demo', seed: int = 0,
                       for k, v in write_corpus(out_dir, corpus, seed).items()})
 
     codec = default_codec()
-    video_bytes = write_videos(jobs, workers=workers, codec=codec)
+    video_bytes = write_videos(jobs, workers=workers, codec=codec,
+                               progress=progress)
 
     meta = {
         'generator': 'mcg.datasets.shapesqa',

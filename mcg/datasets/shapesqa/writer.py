@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from typing import Any, Sequence
+from multiprocessing.connection import wait
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -76,18 +77,22 @@ def encode_video(frames: np.ndarray, path: str, fps: int = FPS, codec: str | Non
     return codec
 
 
-def _write_chunk(jobs: Sequence[tuple[str, dict[str, Any]]], codec: str) -> int:
+def _write_chunk(jobs: Sequence[tuple[str, dict[str, Any]]], codec: str,
+                 on_clip: Callable[[], None] | None = None) -> int:
     total = 0
     for path, scene in jobs:
         encode_video(render_frames(scene), path, codec=codec)
         total += os.path.getsize(path)
+        if on_clip is not None:
+            on_clip()
     return total
 
 
 def _child(jobs: Sequence[tuple[str, dict[str, Any]]], codec: str, conn: Any) -> None:
     # Errors go back as text: arbitrary exceptions need not be picklable.
+    # A ('tick', 1) per clip lets the parent report progress.
     try:
-        conn.send(('ok', _write_chunk(jobs, codec)))
+        conn.send(('ok', _write_chunk(jobs, codec, lambda: conn.send(('tick', 1)))))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         conn.send(('error', f'{type(exc).__name__}: {exc}'))
     finally:
@@ -95,7 +100,8 @@ def _child(jobs: Sequence[tuple[str, dict[str, Any]]], codec: str, conn: Any) ->
 
 
 def write_videos(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int = 1,
-                 codec: str | None = None) -> int:
+                 codec: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> int:
     """Render and encode many scenes, optionally in forked worker processes.
 
     Args:
@@ -103,6 +109,8 @@ def write_videos(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int = 1,
         workers: Number of processes. 1, a short job list (< 64 clips per
             worker) or a platform without ``fork`` runs in-process.
         codec: Passed to :func:`encode_video`.
+        progress: Called as ``progress(clips_written, total_clips)`` after
+            each clip.
 
     Returns:
         Total bytes written.
@@ -113,8 +121,16 @@ def write_videos(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int = 1,
     codec = codec or default_codec()
     # Below ~64 clips per worker the process start-up costs more than it saves.
     workers = max(1, min(int(workers), len(jobs) // 64))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(jobs))
+
     if workers == 1 or 'fork' not in mp.get_all_start_methods():
-        return _write_chunk(jobs, codec)
+        return _write_chunk(jobs, codec, tick)
     # Plain forked Processes rather than a Pool: nothing is pickled by
     # reference, so this also works when the package was loaded standalone
     # (without its parent packages) by the torch-free CLI.
@@ -129,16 +145,21 @@ def write_videos(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int = 1,
         procs.append(proc)
         conns.append(recv)
     total, errors = 0, []
-    for proc, conn in zip(procs, conns):
-        try:
-            status, value = conn.recv()
-        except EOFError:
-            status, value = 'error', 'worker exited without a result'
-        proc.join()
-        if status == 'ok':
-            total += value
-        else:
-            errors.append(value)
+    pending = dict(zip(conns, procs))
+    while pending:
+        for conn in wait(list(pending)):
+            try:
+                status, value = conn.recv()
+            except EOFError:
+                status, value = 'error', 'worker exited without a result'
+            if status == 'tick':
+                tick()
+                continue
+            pending.pop(conn).join()
+            if status == 'ok':
+                total += value
+            else:
+                errors.append(value)
     if errors:
         raise RuntimeError(f'video encoding failed in {len(errors)} worker(s): {errors[0]}')
     return total

@@ -43,15 +43,13 @@ def parse_args(argv=None):
 
 def read_requests(path):
     """Group (video, question) requests by video, keeping file order."""
+    from mcg.datasets.text_files import read_json_lines
     groups = OrderedDict()
-    with open(path, encoding='utf-8') as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            if 'video' not in rec or 'question' not in rec:
-                raise ValueError(f'{path}:{n}: needs "video" and "question"')
-            groups.setdefault(rec['video'], []).append(rec['question'])
+    for n, rec in read_json_lines(path):  # errors name file:line:column
+        if not isinstance(rec, dict) or 'video' not in rec \
+                or 'question' not in rec:
+            raise ValueError(f'{path}:{n}: needs "video" and "question"')
+        groups.setdefault(rec['video'], []).append(rec['question'])
     return groups
 
 

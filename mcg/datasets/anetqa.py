@@ -1,7 +1,6 @@
 """ActivityNet-QA in its released format (``{split}_q.json``/``{split}_a.json``)."""
 from __future__ import annotations
 
-import json
 import os
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
@@ -9,15 +8,12 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.dataset import BaseDataset
 
 from mcg.registry import DATASETS, TRANSFORMS
+from .text_files import AnnotationError, read_json
 
 #: Display names of the ActivityNet-QA type codes 0-8.
 ANETQA_TYPES = ('Motion', 'Spatial Rel.', 'Temporal Rel.', 'Yes/No', 'Color',
                 'Object', 'Location', 'Number', 'Other')
 DATA_DOC = 'docs/datasets/anetqa.md'
-
-
-class AnnotationError(ValueError):
-    """An annotation record is missing a field or has a wrong-typed one."""
 
 
 def load_json_records(path: str, fields: Dict[str, type]) -> List[dict]:
@@ -32,7 +28,8 @@ def load_json_records(path: str, fields: Dict[str, type]) -> List[dict]:
 
     Raises:
         FileNotFoundError: The file does not exist (names the data doc).
-        AnnotationError: A record lacks a field or has the wrong type; the
+        AnnotationError: The file is not valid JSON (file, line, column),
+            or a record lacks a field or has the wrong type; the
             message gives the file, the record index and the field.
     """
     if not os.path.isfile(path):
@@ -40,8 +37,7 @@ def load_json_records(path: str, fields: Dict[str, type]) -> List[dict]:
             f'annotation file {path} not found; see {DATA_DOC} for how to '
             'prepare the data, or set data_root in the config '
             '(--cfg-options data_root=/path/to/data).')
-    with open(path, encoding='utf-8') as f:
-        records = json.load(f)
+    records = read_json(path)
     if not isinstance(records, list):
         raise AnnotationError(f'{path}: expected a JSON list of records, got '
                               f'{type(records).__name__}')

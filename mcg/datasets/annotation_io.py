@@ -5,12 +5,11 @@ field, and a missing file names the dataset's preparation doc.
 """
 from __future__ import annotations
 
-import csv
-import json
 from typing import Any, Callable, Dict, List
 
-from .anetqa import AnnotationError
 from .base_videoqa import require_file
+from .text_files import (AnnotationError, csv_header, read_csv_rows,
+                         read_json, read_json_lines)
 
 
 def check_fields(rec: Any, fields: Dict[str, type], where: str) -> dict:
@@ -38,13 +37,10 @@ def check_fields(rec: Any, fields: Dict[str, type], where: str) -> dict:
 
 
 def load_json(path: str, doc: str) -> Any:
-    """Parse a JSON file (FileNotFoundError names ``doc``)."""
+    """Parse a JSON file (FileNotFoundError names ``doc``; a syntax error
+    names the file, line and column)."""
     require_file(path, doc)
-    with open(path, encoding='utf-8') as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as exc:
-            raise AnnotationError(f'{path}: not valid JSON ({exc})') from exc
+    return read_json(path)
 
 
 def load_jsonl_records(path: str, fields: Dict[str, type],
@@ -61,17 +57,9 @@ def load_jsonl_records(path: str, fields: Dict[str, type],
     """
     require_file(path, doc)
     records = []
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f):
-            if not line.strip():
-                continue
-            where = f'{path}: record {len(records)} (line {line_no + 1})'
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AnnotationError(f'{where}: not valid JSON ({exc})'
-                                      ) from exc
-            records.append(check_fields(rec, fields, where))
+    for line_no, rec in read_json_lines(path):
+        where = f'{path}:{line_no}: record {len(records)}'
+        records.append(check_fields(rec, fields, where))
     return records
 
 
@@ -90,25 +78,23 @@ def load_csv_records(path: str, fields: Dict[str, Callable[[str], Any]],
         One dict per row.
     """
     require_file(path, doc)
-    with open(path, encoding='utf-8', newline='') as f:
-        reader = csv.DictReader(f, delimiter=delimiter)
-        header = reader.fieldnames or []
-        missing = [n for n in fields if n not in header]
-        if missing:
-            raise AnnotationError(
-                f'{path}: header {header} lacks column(s) {missing}'
-                + (' (is it tab-separated?)' if delimiter == ',' else ''))
-        rows = []
-        for i, row in enumerate(reader):
-            for name, convert in fields.items():
-                value = row[name]
-                try:
-                    row[name] = convert(value.strip() if isinstance(
-                        value, str) and convert is not str else value)
-                except (TypeError, ValueError, AttributeError):
-                    raise AnnotationError(
-                        f'{path}: record {i}: field {name!r} should be '
-                        f'{getattr(convert, "__name__", convert)}, got '
-                        f'{value!r}') from None
-            rows.append(row)
+    header = csv_header(path, delimiter)
+    missing = [n for n in fields if n not in header]
+    if missing:
+        raise AnnotationError(
+            f'{path}: header {header} lacks column(s) {missing}'
+            + (' (is it tab-separated?)' if delimiter == ',' else ''))
+    rows = []
+    for line_no, row in read_csv_rows(path, delimiter, required=fields):
+        for name, convert in fields.items():
+            value = row[name]
+            try:
+                row[name] = convert(value.strip() if convert is not str
+                                    else value)
+            except (TypeError, ValueError):
+                raise AnnotationError(
+                    f'{path}:{line_no}: record {len(rows)}: field {name!r} '
+                    f'should be {getattr(convert, "__name__", convert)}, '
+                    f'got {value!r}') from None
+        rows.append(row)
     return rows

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional
 from mcg.registry import DATASETS
 from .anetqa import AnnotationError, load_json_records
 from .annotation_io import load_jsonl_records
+from .text_files import iter_lines
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, require_dir, require_file)
 
@@ -153,13 +154,12 @@ class MSVDQADataset(MSRVTTQADataset):
 def read_youtube_mapping(path: str) -> Dict[str, str]:
     """``vid<n>`` -> YouTubeClips stem, from ``youtube_mapping.txt``."""
     stems = {}
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise AnnotationError(f'{path}: line {line_no + 1}: expected '
-                                      f'"<clip> vid<n>", got {line.strip()!r}')
-            stems[parts[1]] = parts[0]
+    for line_no, line in enumerate(iter_lines(path), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise AnnotationError(f'{path}:{line_no}: expected '
+                                  f'"<clip> vid<n>", got {line.strip()!r}')
+        stems[parts[1]] = parts[0]
     return stems

@@ -1,7 +1,6 @@
 """Prefix trie over tokenised answers, for decoding constrained to a list."""
 from __future__ import annotations
 
-import json
 from typing import Dict, List, Sequence
 
 import torch
@@ -10,8 +9,9 @@ from torch import Tensor
 
 def read_answers(path: str) -> List[str]:
     """Answers of a JSON list of strings or of ``{"answer": ...}`` records."""
-    with open(path, encoding='utf-8') as f:
-        items = json.load(f)
+    # The annotation reader: a malformed file names its line and column.
+    from mcg.datasets.text_files import read_json
+    items = read_json(path)
     return [x['answer'] if isinstance(x, dict) else str(x) for x in items]
 
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 from typing import List, Sequence
 
 from mmengine.dataset import BaseDataset
 
-from mcg.datasets.anetqa import AnnotationError
+from mcg.datasets.text_files import AnnotationError, iter_lines, read_json
 from mcg.registry import DATASETS, TRANSFORMS
 from .records import (CAPTION_PROMPT, caption_item, clean_caption,
                       require_file)
@@ -61,16 +60,17 @@ class CC3MDataset(BaseDataset):
         """Yield ``(image_path, [captions])`` from either format."""
         folder = os.path.join(self.data_root, self.image_dir)
         if self.ann_file.endswith('.tsv'):
-            with open(self.ann_file, newline='', encoding='utf-8') as f:
-                for i, row in enumerate(csv.reader(f, delimiter='\t')):
-                    if not row:
-                        continue
-                    yield (os.path.join(folder,
-                                        self.image_name.format(index=i)),
-                           [row[0]])
+            # Row i (blank lines included) is image i, so rows are counted
+            # here rather than taken from read_csv_rows.
+            for i, row in enumerate(csv.reader(iter_lines(self.ann_file),
+                                               delimiter='\t')):
+                if not row:
+                    continue
+                yield (os.path.join(folder,
+                                    self.image_name.format(index=i)),
+                       [row[0]])
             return
-        with open(self.ann_file, encoding='utf-8') as f:
-            records = json.load(f)
+        records = read_json(self.ann_file)
         if not isinstance(records, list):
             raise AnnotationError(f'{self.ann_file}: expected a JSON list')
         for i, rec in enumerate(records):

@@ -1,7 +1,6 @@
 """Captions of ShapesQA clips, written from the scene ground truth."""
 from __future__ import annotations
 
-import json
 import os
 import random
 from typing import Dict, List, Optional, Sequence
@@ -9,6 +8,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.dataset import BaseDataset
 
 from mcg.datasets.shapesqa.scene import relation
+from mcg.datasets.text_files import read_json
 from mcg.registry import DATASETS, TRANSFORMS
 from .records import CAPTION_PROMPT, caption_item, require_file
 
@@ -103,16 +103,14 @@ class ShapesQACaptionDataset(BaseDataset):
         if self.caption_file:
             path = os.path.join(self.data_root, self.caption_file)
             require_file(path, 'ShapesQA caption file')
-            with open(path, encoding='utf-8') as f:
-                records = json.load(f)
+            records = read_json(path)
             return [caption_item(r['video_name'],
                                  os.path.join(folder, f"v_{r['video_name']}.mp4"),
                                  r['captions'], lm_prompt=self.lm_prompt)
                     for r in records]
         path = os.path.join(self.data_root, self.meta_file)
         require_file(path, 'ShapesQA scene file')
-        with open(path, encoding='utf-8') as f:
-            videos = json.load(f)['videos']
+        videos = read_json(path)['videos']
         return [caption_item(name, os.path.join(folder, f'v_{name}.mp4'),
                              [describe_scene(scene)],
                              lm_prompt=self.lm_prompt)

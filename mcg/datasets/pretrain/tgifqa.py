@@ -1,14 +1,14 @@
 """TGIF-QA as internal VideoQA pre-training data."""
 from __future__ import annotations
 
-import csv
 import os
 from collections import OrderedDict
 from typing import Dict, List, Sequence
 
 from mmengine.dataset import BaseDataset
 
-from mcg.datasets.anetqa import AnnotationError
+from mcg.datasets.text_files import (AnnotationError, csv_header,
+                                     read_csv_rows)
 from mcg.registry import DATASETS, TRANSFORMS
 from .records import require_file, text_record
 
@@ -88,23 +88,21 @@ class TGIFQAPretrainDataset(BaseDataset):
                             f'{self.split}_{task}_question.csv')
         require_file(path, f'TGIF-QA {task} annotation file')
         rows = []
-        with open(path, newline='', encoding='utf-8') as f:
-            reader = csv.DictReader(f, delimiter='\t')
-            reader.fieldnames = [c.strip() for c in reader.fieldnames or []]
-            missing = [c for c in _COLUMNS[task]
-                       if c not in reader.fieldnames]
-            if missing:
-                raise AnnotationError(f'{path}: missing columns {missing} '
-                                      '(is it tab-separated?)')
-            for i, row in enumerate(reader):
-                where = f'{path}: row {i}'
-                question = ' '.join(row['question'].split())
-                answer = tgif_answer(task, row, where)
-                if not question or not answer:
-                    raise AnnotationError(f'{where}: empty question/answer')
-                key = (row.get('key') or str(i)).strip()
-                rows.append(dict(gif=row['gif_name'].strip(), qa=text_record(
-                    f'{task}_{key}', question, answer, 'qa')))
+        missing = [c for c in _COLUMNS[task]
+                   if c not in csv_header(path, '\t')]
+        if missing:
+            raise AnnotationError(f'{path}: missing columns {missing} '
+                                  '(is it tab-separated?)')
+        for i, (line_no, row) in enumerate(read_csv_rows(
+                path, '\t', required=_COLUMNS[task])):
+            where = f'{path}:{line_no}: row {i}'
+            question = ' '.join(row['question'].split())
+            answer = tgif_answer(task, row, where)
+            if not question or not answer:
+                raise AnnotationError(f'{where}: empty question/answer')
+            key = (row.get('key') or str(i)).strip()
+            rows.append(dict(gif=row['gif_name'].strip(), qa=text_record(
+                f'{task}_{key}', question, answer, 'qa')))
         return rows
 
     def load_data_list(self) -> List[dict]:

@@ -1,13 +1,13 @@
 """WebVid-2M in its released csv format."""
 from __future__ import annotations
 
-import csv
 import os
 from typing import List, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 
-from mcg.datasets.anetqa import AnnotationError
+from mcg.datasets.text_files import (AnnotationError, csv_header,
+                                     read_csv_rows)
 from mcg.registry import DATASETS, TRANSFORMS
 from .records import (CAPTION_PROMPT, caption_item, clean_caption,
                       require_file)
@@ -58,25 +58,22 @@ class WebVidDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         require_file(self.ann_file, 'WebVid annotation file')
         data_list = []
-        with open(self.ann_file, newline='', encoding='utf-8') as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in WEBVID_COLUMNS
-                       if c not in (reader.fieldnames or [])]
-            if missing:
-                raise AnnotationError(
-                    f'{self.ann_file}: missing columns {missing}; expected '
-                    f'the WebVid csv header {list(WEBVID_COLUMNS)} + ...')
-            for row in reader:
-                caption = clean_caption(row['name'])
-                if not caption or (self.max_words and
-                                   len(caption.split()) > self.max_words):
-                    continue
-                path = os.path.join(self.data_root, self.video_dir,
-                                    row['page_dir'],
-                                    row['videoid'] + self.video_ext)
-                if self.skip_missing and not os.path.isfile(path):
-                    continue
-                data_list.append(caption_item(row['videoid'], path,
-                                              [caption],
-                                              lm_prompt=self.lm_prompt))
+        missing = [c for c in WEBVID_COLUMNS
+                   if c not in csv_header(self.ann_file)]
+        if missing:
+            raise AnnotationError(
+                f'{self.ann_file}: missing columns {missing}; expected '
+                f'the WebVid csv header {list(WEBVID_COLUMNS)} + ...')
+        for _, row in read_csv_rows(self.ann_file, required=WEBVID_COLUMNS):
+            caption = clean_caption(row['name'])
+            if not caption or (self.max_words and
+                               len(caption.split()) > self.max_words):
+                continue
+            path = os.path.join(self.data_root, self.video_dir,
+                                row['page_dir'],
+                                row['videoid'] + self.video_ext)
+            if self.skip_missing and not os.path.isfile(path):
+                continue
+            data_list.append(caption_item(row['videoid'], path, [caption],
+                                          lm_prompt=self.lm_prompt))
         return data_list

@@ -203,6 +203,19 @@ def test_app_in_a_real_browser(app_server, browser_page, overfit_checkpoint,
     assert page.locator('#answers td.answer').all_inner_texts() == \
         expected[1:2]
 
+    # A ShapesQA sample: picking one loads its video and first question.
+    with open(osp.join(shapesqa_tiny, 'test_q.json')) as f:
+        first = json.load(f)[0]
+    page.locator('#sample input').click()
+    page.get_by_role('option', name=first['video_name']).click()
+    expect(page.locator('#questions textarea')).to_have_value(
+        first['question'])
+    status = _ask(page, expect, first['question'])
+    assert status.startswith('Answered 1 question'), status
+    sample = osp.join(shapesqa_tiny, 'videos', f'v_{first["video_name"]}.mp4')
+    assert page.locator('#answers td.answer').all_inner_texts() == [
+        infer(sample, first['question'])['answer']]
+
     # Second tab: a questions file gives a table and a CSV download.
     qfile = tmp_path / 'questions.jsonl'
     qfile.write_text(''.join(json.dumps(dict(video=video, question=q)) + '\n'

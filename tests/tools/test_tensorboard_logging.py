@@ -68,3 +68,14 @@ def test_off_by_default(trained_micro):
                      recursive=True) == []
     assert SWITCH in open(osp.join(REPO, 'configs', '_base_',
                                    'default_runtime.py')).read()
+
+
+def test_one_run_switches_it_on_with_cfg_options():
+    from mcg.utils import load_config
+    config = osp.join(REPO, 'configs', 'shapesqa', 'mcg_tiny_shapesqa.py')
+    on = load_config(config, {'tensorboard': True})
+    assert [b['type'] for b in on.visualizer.vis_backends] == [
+        'LocalVisBackend', 'TensorboardVisBackend']
+    off = load_config(config, None)
+    assert [b['type'] for b in off.visualizer.vis_backends] == [
+        'LocalVisBackend']

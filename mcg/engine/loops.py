@@ -6,8 +6,8 @@ batches before it. :class:`ResumableEpochBasedTrainLoop` skips them at the
 index level, without decoding their videos, and restores the RNG states saved
 with the checkpoint right before the next batch is read. The data order of an
 epoch depends only on ``(seed, epoch)`` (MMEngine's ``DefaultSampler``), and
-the loop reseeds the global RNGs from ``(seed, epoch)`` at every epoch start,
-so a run resumed at an epoch boundary replays exactly too.
+the loop reseeds the global RNGs from ``(seed, epoch, rank)`` at every epoch
+start, so a run resumed at an epoch boundary replays exactly too.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
+from mmengine.dist import get_rank
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
 from torch.utils.data import BatchSampler, Sampler
@@ -55,11 +56,26 @@ class SkippableBatchSampler:
         return len(self._batches)
 
 
+#: Seeds of different ranks are this far apart (epochs never reach it).
+RANK_SEED_STRIDE = 1 << 20
+
+
 def reseed(seed: int) -> None:
     """Seed Python's, numpy's and torch's global generators."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    """The global seed of one rank for one epoch.
+
+    Ranks get different streams (dropout, drop-path, VTM negatives draw
+    differently on each rank's part of the batch); rank 0's is
+    ``seed + epoch``. The data order does not depend on it (the sampler has
+    its own seed, shared by all ranks).
+    """
+    return seed + epoch + RANK_SEED_STRIDE * rank
 
 
 @LOOPS.register_module()
@@ -76,8 +92,9 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         val_begin: First epoch that validates.
         val_interval: Validation interval in epochs.
         dynamic_intervals: As in MMEngine.
-        reseed_every_epoch: Reseed the global RNGs with ``seed + epoch`` at
-            each epoch start (needed for exact epoch-boundary resumes).
+        reseed_every_epoch: Reseed the global RNGs at each epoch start from
+            ``(seed, epoch, rank)`` (:func:`epoch_seed`; needed for exact
+            epoch-boundary resumes, and different on each rank).
     """
 
     def __init__(self, runner, dataloader, max_epochs: int,
@@ -120,7 +137,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.runner.model.train()
         skip = max(0, self._iter - self._epoch * len(self.dataloader))
         if self.reseed_every_epoch and self.runner.seed is not None:
-            reseed(int(self.runner.seed) + self._epoch)
+            reseed(epoch_seed(int(self.runner.seed), self._epoch, get_rank()))
         iterator = self._start_epoch(skip)
         if skip:
             print_log(f'resuming epoch {self._epoch + 1} at batch {skip + 1}'

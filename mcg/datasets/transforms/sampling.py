@@ -5,9 +5,13 @@ afterwards, so only the chosen frames are ever decoded.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+import os
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+import torch
+from mmengine.dist import get_rank
+from torch.utils.data import get_worker_info
 
 from mcg.registry import TRANSFORMS
 from .base import BaseTransform
@@ -53,10 +57,20 @@ def random_indices(start: int, stop: int, num: int,
 class BaseFrameSampler(BaseTransform):
     """Base class of frame samplers.
 
+    The random generator (training mode) is created in the process that
+    draws from it, at its first draw: every dataloader worker and every rank
+    gets its own stream. A generator created before the loader forks its
+    workers would hand all of them the same sequence of frames.
+
     Args:
         num_frames: Number of frames to pick.
         test_mode: Deterministic sampling when True, random when False.
-        seed: Optional seed of the random generator (training mode).
+        seed: Seed of the random generator, combined with the rank and the
+            worker id. None (default) derives the stream from torch's seed of
+            the drawing process: the loader's per-worker seed (a new one for
+            every epoch's workers, drawn from the run's seed) or, without
+            workers, the process's seed; combined with the rank. Both are
+            reproducible under a fixed run seed.
     """
 
     def __init__(self, num_frames: int, test_mode: bool = False,
@@ -65,7 +79,28 @@ class BaseFrameSampler(BaseTransform):
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
         self.num_frames = num_frames
         self.test_mode = test_mode
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+        self._rng: Optional[np.random.Generator] = None
+        self._rng_owner: Optional[Tuple[int, int]] = None
+
+    def seed_material(self) -> List[int]:
+        """Entropy of this process's stream (rank, worker, seeds)."""
+        info = get_worker_info()
+        rank = get_rank()
+        if self.seed is not None:
+            return [int(self.seed), rank, 0 if info is None else info.id + 1]
+        base = torch.initial_seed() if info is None else info.seed
+        return [int(base), rank]
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random generator of the current process (worker)."""
+        info = get_worker_info()
+        owner = (os.getpid(), -1 if info is None else info.id)
+        if self._rng is None or self._rng_owner != owner:
+            self._rng = np.random.default_rng(self.seed_material())
+            self._rng_owner = owner
+        return self._rng
 
     def sample(self, total_frames: int) -> np.ndarray:
         """Pick frame indices for a video with ``total_frames`` frames."""

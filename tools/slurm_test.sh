@@ -8,7 +8,10 @@ CONFIG=$3
 CHECKPOINT=$4
 GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+# One core per dataloader worker (num_workers=8 in the paper configs) plus
+# one for the process itself; set it to num_workers + 1 if you change those.
+# docs/data_speed.md has the decode budget per GPU.
+CPUS_PER_TASK=${CPUS_PER_TASK:-9}
 SRUN_ARGS=${SRUN_ARGS:-""}
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
 srun -p "${PARTITION}" \

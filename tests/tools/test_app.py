@@ -33,6 +33,7 @@ def test_app_help_needs_no_gradio():
     assert '--port' in res.stdout and '--host' in res.stdout
 
 
+@pytest.mark.slow
 def test_app_stops_with_a_message_for_a_missing_checkpoint(tmp_path,
                                                           shapesqa_tiny):
     res = run_tool([APP, DEMO_CONFIG, str(tmp_path / 'none.pth')] +

@@ -103,7 +103,7 @@ OVERFIT_MAX_STEPS = 600
 
 
 def overfit_micro_model(cfg):
-    """Train ``cfg.model`` on its whole train split until all answers are right.
+    """Train ``cfg.model`` on its train split until it answers all correctly.
 
     Returns:
         (model, steps, last loss)

@@ -192,6 +192,9 @@ class AnswerGeneratorHead(BaseAnswerHead):
                 self.output_vocab) for t in tokenizer(
                     ans, add_special_tokens=False)['input_ids'])})
             self.vocab_ids = torch.tensor(ids)
+            # A plain attribute: stays on the host, where answers are
+            # tokenised, when the model moves (see output_columns).
+            self._vocab_ids_host = self.vocab_ids
         if self.constrain_answers:
             self.trie = self.build_trie(self.constrain_answers)
 
@@ -268,10 +271,16 @@ class AnswerGeneratorHead(BaseAnswerHead):
         """Columns of :meth:`logits` for token ids, and which ids have one."""
         if self.vocab_ids is None:
             return token_ids, torch.ones_like(token_ids, dtype=torch.bool)
-        vocab = self.vocab_ids.to(token_ids.device)
+        vocab = self._vocab_ids_on(token_ids.device)
         col = torch.searchsorted(vocab, token_ids.contiguous())
         col = col.clamp(max=len(vocab) - 1)
         return col, vocab[col] == token_ids
+
+    def _vocab_ids_on(self, device: torch.device) -> Tensor:
+        """``vocab_ids`` on ``device``; the host copy for host ids."""
+        if torch.device(device).type == 'cpu':
+            return self._vocab_ids_host
+        return self.vocab_ids.to(device)
 
     def to_output_index(self, token_ids: Tensor) -> Tensor:
         """Map vocabulary ids to columns of :meth:`logits`."""
@@ -300,15 +309,22 @@ class AnswerGeneratorHead(BaseAnswerHead):
     # -- training / inference -------------------------------------------------
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
                     data_samples: Sequence) -> Dict[str, Tensor]:
-        seq = self.encode_answers([s.gt_answer for s in data_samples],
-                                  memory_mask.device)
+        # Targets, their positions and their columns are worked out on the
+        # host, where the answers are tokenised: no read-back from the device
+        # (a boolean mask on device tensors would wait for the decoder).
+        seq = self.encode_answers([s.gt_answer for s in data_samples], 'cpu')
+        device = memory_mask.device
         inputs, targets = seq[:, :-1], seq[:, 1:]
-        states = self.decode_states(inputs, memory, memory_mask)
         valid = targets != self.pad_id
+        positions = valid.reshape(-1).nonzero().squeeze(1)
+        tgt = self.to_output_index(targets[valid]).to(device,
+                                                      non_blocking=True)
+        states = self.decode_states(inputs.to(device, non_blocking=True),
+                                    memory, memory_mask)
         # Project only real target positions: the vocabulary-wide matmul is
         # the most expensive op of the head.
-        logits = self.logits(states[valid])
-        tgt = self.to_output_index(targets[valid])
+        logits = self.logits(states.flatten(0, 1).index_select(
+            0, positions.to(device, non_blocking=True)))
         with torch.no_grad():
             correct = (logits.argmax(-1) == tgt).float()
             acc = correct.mean()
@@ -322,8 +338,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         num_cols = (len(self.vocab_ids) if self.vocab_ids is not None
                     else self.lm_bias.numel())
         col_ids = self.to_token_ids(torch.arange(num_cols, device=device))
-        end_col = self.output_columns(
-            torch.tensor([self.sep_id], device=device))[0]
+        end_col = self.output_columns(torch.tensor([self.sep_id]))[0]
         return SearchConfig(
             end_col=int(end_col[0]), col_ids=col_ids, pad_id=self.pad_id,
             max_len=max_len or self.max_decode_len,

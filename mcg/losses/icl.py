@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mcg.registry import MODELS
-from mcg.utils.dist import all_gather_no_grad, all_gather_with_grad, dist_info
+from mcg.utils.dist import (all_gather_no_grad, all_gather_with_grad,
+                            dist_info, gather_sizes)
 from .base import BaseMCGLoss, project_fp32
 from .temperature import LearnableTemperature
 
@@ -157,9 +158,12 @@ class InstanceContrastiveLoss(BaseMCGLoss):
         tau = self.temperature()
         rank, world = dist_info() if self.gather else (0, 1)
         if world > 1:
-            clips_all, clip_offset = all_gather_with_grad(clips)
-            text_all, text_offset = all_gather_with_grad(text)
-            index_all = all_gather_no_grad(index + clip_offset)
+            # All sizes in one exchange (one host read per batch).
+            clip_sizes, text_sizes = gather_sizes([len(clips), len(text)],
+                                                  text.device)
+            clips_all, clip_offset = all_gather_with_grad(clips, clip_sizes)
+            text_all, text_offset = all_gather_with_grad(text, text_sizes)
+            index_all = all_gather_no_grad(index + clip_offset, text_sizes)
         else:
             clips_all, text_all, clip_offset, text_offset = clips, text, 0, 0
             index_all = index

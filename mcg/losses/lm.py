@@ -1,7 +1,7 @@
 """Language-modeling loss of the answer generator (Eq. 10)."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Union
 
 import torch
 import torch.distributed as dist
@@ -18,20 +18,22 @@ def data_parallel_training() -> bool:
             and dist.get_world_size() > 1 and torch.is_grad_enabled())
 
 
-def mean_tokens_per_rank(count: int, device: torch.device) -> float:
+def mean_tokens_per_rank(count: int, device: torch.device
+                         ) -> Union[float, torch.Tensor]:
     """Target tokens (or answers) per rank, averaged over the ranks.
 
     DDP averages the ranks' gradients. Dividing each rank's summed token loss
     by this number (instead of its own count) makes that average the
     gradient of the mean over *all* tokens (answers) of the global batch, as
     in a single-process run, even when ranks hold different numbers of them.
-    Without a process group, or outside autograd, it is ``count``.
+    Without a process group, or outside autograd, it is ``count``; with
+    one, a 0-dim tensor that stays on the device (no host read per step).
     """
     if not data_parallel_training():
         return float(count)
-    total = torch.tensor([float(count)], device=device)
+    total = torch.tensor(float(count), device=device)
     dist.all_reduce(total)
-    return total.item() / dist.get_world_size()
+    return total / dist.get_world_size()
 
 
 @MODELS.register_module()

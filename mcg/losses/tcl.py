@@ -138,9 +138,9 @@ class TokenContrastiveLoss(BaseMCGLoss):
         """Valid text tokens after dropping ``[CLS]`` (and the last ``[SEP]``)."""
         mask = text_mask[:, 1:].clone()
         if self.exclude_sep:
-            last = mask.sum(-1).long() - 1
-            rows = torch.nonzero(last >= 0).squeeze(-1)
-            mask[rows, last[rows]] = 0
+            # Rows without tokens (last = -1) clear column 0, already 0.
+            last = (mask.sum(-1).long() - 1).clamp(min=0)
+            mask.scatter_(1, last[:, None], 0)
         return mask
 
     def weights(self, cls: Tensor, tokens: Tensor, mask: Tensor) -> Tensor:
@@ -224,5 +224,5 @@ def directional_token_loss(anchors: Tensor, anchor_mask: Tensor,
     per_token = saliency * (l_a2r + l_r2a) * valid
     count = valid.sum(-1)
     per_pair = per_token.sum(-1) / count.clamp(min=1)
-    pairs = mean_count_per_rank(int((count > 0).sum()), per_pair.device)
-    return per_pair.sum() / max(pairs, 1.0) / 2
+    pairs = mean_count_per_rank((count > 0).sum(), per_pair.device)
+    return per_pair.sum() / pairs.clamp(min=1.0) / 2

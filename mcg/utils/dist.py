@@ -5,10 +5,15 @@ variable batches), so the gathers exchange sizes first and pad to the
 largest. Without an initialised process group every function degrades to the
 single-process identity, which keeps the losses usable in tests and on one
 device.
+
+Host reads: the sizes must reach the host (they shape the buffers), so
+:func:`gather_sizes` exchanges all the sizes a loss needs in one collective
+and one read per call; the counts of :func:`mean_count_per_rank` stay on the
+device.
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
@@ -22,11 +27,22 @@ def dist_info() -> Tuple[int, int]:
     return 0, 1
 
 
-def _gather_sizes(n: int, device: torch.device) -> List[int]:
-    size = torch.tensor([n], device=device, dtype=torch.long)
-    sizes = [torch.zeros_like(size) for _ in range(dist.get_world_size())]
-    dist.all_gather(sizes, size)
-    return [int(s) for s in sizes]
+def gather_sizes(counts: Sequence[int], device: torch.device
+                 ) -> List[List[int]]:
+    """Every rank's ``counts``, in one all-gather and one host read.
+
+    Args:
+        counts: This rank's sizes (e.g. its number of clips and of texts).
+        device: Device of the process group's tensors.
+
+    Returns:
+        For each entry of ``counts``, the list of that size on every rank.
+    """
+    mine = torch.tensor(list(counts), device=device, dtype=torch.long)
+    parts = [torch.zeros_like(mine) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, mine)
+    table = torch.stack(parts).cpu().tolist()     # (world, len(counts))
+    return [list(column) for column in zip(*table)]
 
 
 def _gather_padded(x: Tensor, sizes: List[int]) -> Tensor:
@@ -57,11 +73,14 @@ class _AllGatherWithGrad(torch.autograd.Function):
         return grad[start:start + ctx.sizes[ctx.rank]], None, None
 
 
-def all_gather_with_grad(x: Tensor) -> Tuple[Tensor, int]:
+def all_gather_with_grad(x: Tensor, sizes: Optional[List[int]] = None
+                         ) -> Tuple[Tensor, int]:
     """Gather rows from all ranks, differentiably.
 
     Args:
         x: (n_rank, ...) rows of this rank; ``n_rank`` may differ per rank.
+        sizes: Every rank's ``n_rank`` if known (:func:`gather_sizes`);
+            None exchanges them first.
 
     Returns:
         The (sum of n_rank, ...) concatenation in rank order, and the offset
@@ -71,20 +90,30 @@ def all_gather_with_grad(x: Tensor) -> Tuple[Tensor, int]:
     rank, world = dist_info()
     if world == 1:
         return x, 0
-    sizes = _gather_sizes(x.shape[0], x.device)
+    if sizes is None:
+        sizes = gather_sizes([x.shape[0]], x.device)[0]
     return _AllGatherWithGrad.apply(x, sizes, rank), sum(sizes[:rank])
 
 
 @torch.no_grad()
-def all_gather_no_grad(x: Tensor) -> Tensor:
-    """Gather rows from all ranks (variable sizes), without gradients."""
+def all_gather_no_grad(x: Tensor, sizes: Optional[List[int]] = None
+                       ) -> Tensor:
+    """Gather rows from all ranks (variable sizes), without gradients.
+
+    Args:
+        x: (n_rank, ...) rows of this rank.
+        sizes: Every rank's ``n_rank`` if known; None exchanges them.
+    """
     _, world = dist_info()
     if world == 1:
         return x
-    return _gather_padded(x, _gather_sizes(x.shape[0], x.device))
+    if sizes is None:
+        sizes = gather_sizes([x.shape[0]], x.device)[0]
+    return _gather_padded(x, sizes)
 
 
-def mean_count_per_rank(count: int, device: torch.device) -> float:
+def mean_count_per_rank(count: Union[int, Tensor], device: torch.device
+                        ) -> Union[float, Tensor]:
     """A per-rank count averaged over the ranks (``count`` on one process).
 
     DDP averages the ranks' gradients, so a loss that sums its terms and
@@ -93,15 +122,18 @@ def mean_count_per_rank(count: int, device: torch.device) -> float:
     numbers of terms (questions grouped by video make batches uneven).
 
     Args:
-        count: Number of loss terms on this rank.
+        count: Number of loss terms on this rank (an int, or a 0-dim tensor
+            counted on the device).
         device: Device for the reduction (the process group's).
 
     Returns:
-        The mean count per rank.
+        The mean count per rank: a float for an int count on one process,
+        else a 0-dim fp32 tensor that stays on the device (no host read).
     """
     _, world = dist_info()
     if world == 1:
-        return float(count)
-    total = torch.tensor([float(count)], device=device)
+        return count.float() if isinstance(count, Tensor) else float(count)
+    total = torch.as_tensor(count, dtype=torch.float32,
+                            device=device).reshape(())
     dist.all_reduce(total)
-    return total.item() / world
+    return total / world

@@ -87,7 +87,8 @@ def switched_off_losses(cfg: Config) -> list:
     names = {name for name, loss in losses.items()
              if isinstance(loss, dict) and float(loss.get('weight', 1.0)) == 0}
     for hook in cfg.get('custom_hooks') or []:
-        if str(hook.get('type', '')).split('.')[-1] != 'LossWeightScheduleHook':
+        hook_type = str(hook.get('type', '')).split('.')[-1]
+        if hook_type != 'LossWeightScheduleHook':
             continue
         for name, spec in (hook.get('schedules') or {}).items():
             if min(spec.get('start_factor', 1.0),

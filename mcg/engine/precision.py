@@ -62,8 +62,8 @@ def enable_tf32() -> None:
     torch.backends.cudnn.allow_tf32 = True
 
 
-def apply_gpu_precision(cfg: Config,
-                        cuda_available: Optional[bool] = None) -> Optional[str]:
+def apply_gpu_precision(cfg: Config, cuda_available: Optional[bool] = None
+                        ) -> Optional[str]:
     """Switch a config to its GPU precision when the run has CUDA.
 
     Args:

@@ -121,7 +121,8 @@ def _losses_on_micro_pretrain(tmp_path, name, losses):
     """A ShapesQA pre-training config with the losses of a shipped one."""
     path = tmp_path / f'{name}.py'
     path.write_text(f'_base_ = [{SHAPESQA_PRETRAIN!r}]\n'
-                    f'model = dict(losses=dict(_delete_=True, **{losses!r}))\n')
+                    'model = dict(losses=dict(_delete_=True, '
+                    f'**{losses!r}))\n')
     return str(path)
 
 

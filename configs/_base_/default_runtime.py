@@ -16,8 +16,10 @@ default_hooks = dict(
     resume_state=dict(type='ResumeStateHook'),
     # Stop at a NaN/inf loss, naming the batch's question ids.
     finite_loss=dict(type='FiniteLossHook'),
-    # Count videos skipped by the SkipUnreadableVideos dataset wrapper.
-    unreadable_videos=dict(type='UnreadableVideoHook'),
+    # Skip unreadable training videos (the tools wrap the training dataset
+    # in SkipUnreadableVideos while this hook is on), log each once, count
+    # them, and stop past this fraction of the videos (docs/scale.md).
+    unreadable_videos=dict(type='UnreadableVideoHook', max_bad_fraction=0.05),
 )
 
 env_cfg = dict(

@@ -107,3 +107,21 @@ def test_training_stops_past_the_default_fraction(broken_tiny, tmp_path):
     assert 'training stopped' in res.stderr
     assert 'max_bad_fraction=0.05' in res.stderr
     assert 'default_hooks.unreadable_videos.max_bad_fraction' in res.stderr
+
+
+def test_the_hook_switches_tolerance_on_and_off():
+    from mcg.engine.bad_data_hook import tolerate_unreadable_videos
+    from mcg.engine.launch import drop_disabled_hooks
+    from mcg.utils import load_config
+    cfg = load_config(DEMO_CONFIG)
+    wrapped = tolerate_unreadable_videos(cfg)
+    assert wrapped.train_dataloader.dataset.type == 'SkipUnreadableVideos'
+    inner = wrapped.train_dataloader.dataset.dataset
+    assert inner.type == 'ActivityNetQADataset'
+    # The caller's config keeps the keys the user wrote (error messages).
+    assert cfg.train_dataloader.dataset.type == 'ActivityNetQADataset'
+    # Wrapped already: left alone.
+    assert tolerate_unreadable_videos(wrapped) is wrapped
+    off = load_config(DEMO_CONFIG, {'default_hooks.unreadable_videos': None})
+    drop_disabled_hooks(off)
+    assert tolerate_unreadable_videos(off) is off

@@ -4,7 +4,10 @@ Both models carry the same weights (a random HF model converted with
 :func:`mcg.encoders.convert.hf_timesformer_to_mcg`) and see the same input;
 the script first checks that their outputs agree, then times training steps
 (forward, a scalar loss, backward) alternating the two models so that machine
-load affects both alike, in fp32 and under bf16 autocast.
+load affects both alike, in fp32 and under bf16 autocast. mcg runs with its
+default attention policy (``auto``, :func:`mcg.models.attention.choose_impl`)
+and with each alternative implementation (``--impls``); the summary gives the
+HF/mcg speed ratio of each, per dtype, and the output difference to HF.
 
 Memory: on CUDA the peak allocated memory of a step; on any device the bytes
 that autograd saves for backward (activations), counted through saved-tensor
@@ -14,6 +17,7 @@ Usage::
 
     python benchmarks/bench_video_encoder.py                # ViT-B, 8x224, B=1
     python benchmarks/bench_video_encoder.py --depth 2 --reps 3   # quick look
+    python benchmarks/bench_video_encoder.py --profile --depth 2  # where time goes
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from benchmarks.common import cpu_name, saved_bytes  # noqa: E402
 from mcg.encoders import TimeSformerEncoder  # noqa: E402
 from mcg.encoders.convert import hf_timesformer_to_mcg, hf_to_mcg_tokens
+from mcg.models.attention import IMPLS, choose_impl  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,11 +50,15 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--reps', type=int, default=3, help='timed steps per model')
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--dtypes', default='fp32,bf16')
+    p.add_argument('--impls', default=None,
+                   help="mcg attention implementations to time besides "
+                   "'auto' (default: all that run on the device)")
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
     p.add_argument('--profile', action='store_true',
-                   help='profile one fwd+bwd step per model (fp32) and '
-                   'print where the time goes, by op category')
+                   help='profile one fwd+bwd step per model and dtype '
+                   '(mcg with its default policy) and print where the time '
+                   'goes, by op category')
     p.add_argument('--checkpointing', action='store_true',
                    help='also time mcg with gradient checkpointing')
     p.add_argument('--threads', type=int, default=0,
@@ -136,26 +145,49 @@ CATEGORIES = (
 )
 
 
-def profile(hf, mcg, video) -> None:
+def set_impl(mcg, impl: str) -> None:
+    """Switch every attention of the mcg encoder to ``impl``."""
+    for block in mcg.blocks:
+        block.attn_impl = impl
+
+
+def profile(hf, mcg, video, dtype: str) -> None:
     """Self time per op category for one fwd+bwd step of each model."""
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
-    print('\n[profile, fp32, one step] self time in seconds (share)')
+    print(f'\n[profile, {dtype}, one step] self time in seconds (share)')
     for name, model, is_hf in (('hf', hf, True), ('mcg', mcg, False)):
-        step(model, video, is_hf, 'fp32', 'cpu')             # warm-up
+        step(model, video, is_hf, dtype, 'cpu')             # warm-up
         with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
-            step(model, video, is_hf, 'fp32', 'cpu')
+            step(model, video, is_hf, dtype, 'cpu')
         totals: Dict[str, float] = {}
+        top: Dict[str, float] = {}
         for evt in prof.key_averages():
             if evt.key.startswith(('autograd::', 'torch::autograd')):
                 continue
             cat = next((c for c, keys in CATEGORIES
                         if any(k in evt.key for k in keys)), 'other')
             totals[cat] = totals.get(cat, 0.0) + evt.self_cpu_time_total
+            if cat.startswith('attention'):
+                top[evt.key] = evt.self_cpu_time_total
         total = sum(totals.values())
         print(f'  {name}: total {total / 1e6:.2f} s')
         for cat, t in sorted(totals.items(), key=lambda kv: -kv[1]):
             print(f'    {cat:42s} {t / 1e6:6.2f}  ({100 * t / total:4.1f} %)')
+        for key, t in sorted(top.items(), key=lambda kv: -kv[1])[:4]:
+            print(f'      {key:55s} {t / 1e6:6.3f}')
+
+
+def alternatives(args, dtype: str) -> List[str]:
+    """'auto' plus each implementation that is not what 'auto' picks
+    for every attention of this config (that one would be timed twice)."""
+    amp_dtype = torch.bfloat16 if dtype == 'bf16' else torch.float32
+    dev = args.device.split(':')[0]
+    picks = {choose_impl(dev, amp_dtype, n)
+             for n in (args.frames, (args.img // 16) ** 2 + 1)}
+    impls = (args.impls.split(',') if args.impls else
+             [i for i in IMPLS if dev == 'cuda' or i != 'efficient'])
+    return ['auto'] + [i for i in impls if {i} != picks]
 
 
 def main() -> None:
@@ -171,39 +203,70 @@ def main() -> None:
     video = torch.randn(args.batch, args.frames, 3, args.img, args.img,
                         device=args.device)
     if args.profile:
-        profile(hf, mcg, video)
+        for dtype in args.dtypes.split(','):
+            set_impl(mcg, 'auto')
+            profile(hf, mcg, video, dtype)
         return
+    summary = []
     for dtype in args.dtypes.split(','):
-        diff = check_outputs(hf, mcg, video, args.frames, dtype, args.device)
+        impls = alternatives(args, dtype)
+        diffs = {}
+        for impl in impls:
+            set_impl(mcg, impl)
+            diffs[impl] = check_outputs(hf, mcg, video, args.frames, dtype,
+                                        args.device)
         for _ in range(args.warmup):
             step(hf, video, True, dtype, args.device)
-            step(mcg, video, False, dtype, args.device)
-        names = ['hf', 'mcg'] + (['mcg+ckpt'] if args.checkpointing else [])
+            for impl in impls:
+                set_impl(mcg, impl)
+                step(mcg, video, False, dtype, args.device)
+        names = ['hf'] + [f'mcg:{i}' for i in impls] + (
+            ['mcg:auto+ckpt'] if args.checkpointing else [])
         res: Dict[str, List[Dict[str, float]]] = {k: [] for k in names}
         for _ in range(args.reps):
             res['hf'].append(step(hf, video, True, dtype, args.device))
-            res['mcg'].append(step(mcg, video, False, dtype, args.device))
+            for impl in impls:
+                set_impl(mcg, impl)
+                res[f'mcg:{impl}'].append(step(mcg, video, False, dtype,
+                                               args.device))
             if args.checkpointing:
+                set_impl(mcg, 'auto')
                 mcg.gradient_checkpointing = True
-                res['mcg+ckpt'].append(step(mcg, video, False, dtype,
-                                            args.device))
+                res['mcg:auto+ckpt'].append(step(mcg, video, False, dtype,
+                                                 args.device))
                 mcg.gradient_checkpointing = False
-        print(f'\n[{dtype}] max |out_hf - out_mcg| = {diff:.2e}')
+        set_impl(mcg, 'auto')
+        print(f'\n[{dtype}] max |out_hf - out_mcg| = {diffs["auto"]:.2e}'
+              ' (default policy)')
         med = {}
         for k in names:
             med[k] = {m: statistics.median(r[m] for r in res[k])
                       for m in ('time', 'cpu')}
             r = res[k][-1]
             times = ', '.join(f"{x['time']:.2f}" for x in res[k])
-            print(f'  {k:8s} fwd+bwd: wall median {med[k]["time"]:.3f} s '
+            print(f'  {k:14s} fwd+bwd: wall median {med[k]["time"]:.3f} s '
                   f'({times}); CPU {med[k]["cpu"]:.3f} s; saved activations '
                   f'{r["saved_mb"]:.0f} MiB; peak CUDA {r["peak_mb"]:.0f} MiB')
-        pairs = [h['time'] / m['time'] for h, m in zip(res['hf'],
-                                                        res['mcg'])]
-        wall = med['hf']['time'] / med['mcg']['time']
-        cpu = med['hf']['cpu'] / med['mcg']['cpu']
-        print(f'  speed ratio hf/mcg: wall {wall:.2f}x (per pair '
-              f'{", ".join(f"{x:.2f}" for x in pairs)}), CPU time {cpu:.2f}x')
+        for impl in impls:
+            key = f'mcg:{impl}'
+            pairs = [h['time'] / m['time'] for h, m in zip(res['hf'],
+                                                            res[key])]
+            wall = med['hf']['time'] / med[key]['time']
+            cpu = med['hf']['cpu'] / med[key]['cpu']
+            label = 'speed ratio hf/mcg' if impl == 'auto' else (
+                f'  ratio with {impl}')
+            print(f'  {label}: wall {wall:.2f}x (per pair '
+                  f'{", ".join(f"{x:.2f}" for x in pairs)}), CPU time '
+                  f'{cpu:.2f}x')
+            summary.append((dtype, impl, wall, cpu, min(pairs), max(pairs),
+                            diffs[impl]))
+    print('\n| dtype | mcg attention | HF/mcg wall | HF/mcg CPU time | '
+          'per-pair range | max abs diff to HF |')
+    print('|---|---|---:|---:|---|---:|')
+    for dtype, impl, wall, cpu, lo, hi, diff in summary:
+        bold = '**' if impl == 'auto' else ''
+        print(f'| {dtype} | {bold}{impl}{bold} | {bold}{wall:.2f}x{bold} | '
+              f'{cpu:.2f}x | {lo:.2f}-{hi:.2f} | {diff:.1e} |')
     print(f'\nmachine at end: {machine(args.device)}')
 
 

@@ -3,7 +3,8 @@
 Built from timm's ViT layers (``Attention``, ``Mlp``, ``PatchEmbed``), so the
 spatial part keeps timm's parameter names and a timm ViT checkpoint loads
 directly (see :mod:`mcg.encoders.weight_init`); attention runs through
-``scaled_dot_product_attention``. Tokens are laid out time-major:
+:func:`mcg.models.attention.attend` (SDPA or explicit matmul, chosen per
+device and dtype). Tokens are laid out time-major:
 index ``1 + t * N + n`` holds patch ``n`` of frame ``t``.
 """
 from __future__ import annotations
@@ -16,11 +17,35 @@ from timm.layers import Attention, DropPath, Mlp, PatchEmbed, trunc_normal_
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from mcg.models.attention import AUTO, attend, check_impl
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
 from .base import BaseVideoEncoder
 from .weight_init import (load_timm_vit, resize_pos_embed_2d,
                           resize_time_embed)
+
+
+def run_attention(attn: Attention, x: Tensor, impl: str) -> Tensor:
+    """Run a timm ``Attention``'s projections around :func:`attend`.
+
+    timm's module keeps the parameters (and so the timm/ViT checkpoint
+    names); its own forward would pick SDPA or matmul by a global flag,
+    whereas mcg picks by device, dtype and length.
+
+    Args:
+        attn: timm ``Attention`` (no q/k norm, no gate).
+        x: (B, N, C) tokens.
+        impl: ``'auto'`` or one of :data:`mcg.models.attention.IMPLS`.
+
+    Returns:
+        (B, N, C) output of the projection.
+    """
+    b, n, c = x.shape
+    qkv = attn.qkv(x).reshape(b, n, 3, attn.num_heads, attn.head_dim)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+    out = attend(q, k, v, dropout_p=attn.attn_drop.p if attn.training
+                 else 0.0, impl=impl)
+    return attn.proj_drop(attn.proj(out.transpose(1, 2).reshape(b, n, c)))
 
 
 class DividedSpaceTimeBlock(nn.Module):
@@ -38,12 +63,15 @@ class DividedSpaceTimeBlock(nn.Module):
         drop: Projection/MLP dropout.
         attn_drop: Attention dropout.
         drop_path: Stochastic-depth rate.
+        attn_impl: Attention implementation (``'auto'``: by device, dtype
+            and length, see :mod:`mcg.models.attention`).
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0,
                  drop: float = 0.0, attn_drop: float = 0.0,
-                 drop_path: float = 0.0) -> None:
+                 drop_path: float = 0.0, attn_impl: str = AUTO) -> None:
         super().__init__()
+        self.attn_impl = check_impl(attn_impl)
         self.temporal_norm1 = nn.LayerNorm(dim, eps=1e-6)
         self.temporal_attn = Attention(dim, num_heads, qkv_bias=True,
                                        attn_drop=attn_drop, proj_drop=drop)
@@ -74,13 +102,15 @@ class DividedSpaceTimeBlock(nn.Module):
         # original TimeSformer, stochastic depth drops whole (sample, patch)
         # tubes and is applied before temporal_fc.
         xt = rearrange(patches, 'b (t n) d -> (b n) t d', t=num_frames)
-        res = self.drop_path(self.temporal_attn(self.temporal_norm1(xt)))
+        res = self.drop_path(run_attention(
+            self.temporal_attn, self.temporal_norm1(xt), self.attn_impl))
         res = rearrange(res, '(b n) t d -> b (t n) d', b=b)
         patches = patches + self.temporal_fc(res)
         # Spatial attention within each frame, CLS copied into every frame.
         xs = torch.cat([cls.expand(b, num_frames, d).reshape(-1, 1, d),
                         patches.reshape(b * num_frames, n, d)], dim=1)
-        res = self.drop_path(self.attn(self.norm1(xs)))
+        res = self.drop_path(run_attention(self.attn, self.norm1(xs),
+                                           self.attn_impl))
         res_cls, res_patches = res.split([1, n], dim=1)
         cls = cls + res_cls.reshape(b, num_frames, d).mean(1, keepdim=True)
         patches = patches + res_patches.reshape(b, num_frames * n, d)
@@ -109,6 +139,8 @@ class TimeSformerEncoder(BaseVideoEncoder):
         output: ``'all'`` returns CLS + all T*N patch tokens; ``'mean'``
             returns CLS + time-averaged patch tokens (the official layout).
         gradient_checkpointing: Recompute each block in backward.
+        attn_impl: Attention implementation (``'auto'``: by device, dtype
+            and length, see :mod:`mcg.models.attention`).
         init_std: Std of the random init of linear layers and embeddings
             (0.02, ViT's, suits 768-wide models; narrow models trained from
             scratch learn faster with a larger one).
@@ -137,7 +169,7 @@ class TimeSformerEncoder(BaseVideoEncoder):
                  drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
                  drop_path_rate: float = 0.1, output: str = 'all',
                  gradient_checkpointing: bool = False,
-                 init_std: float = 0.02, zero_init_temporal_fc: bool = True,
+                 attn_impl: str = AUTO, init_std: float = 0.02, zero_init_temporal_fc: bool = True,
                  time_embed_std: float = 0.0,
                  pos_embed_std: Optional[float] = None,
                  pretrained: Optional[str] = None,
@@ -166,7 +198,8 @@ class TimeSformerEncoder(BaseVideoEncoder):
         rates = torch.linspace(0, drop_path_rate, depth, device='cpu').tolist()
         self.blocks = nn.ModuleList([
             DividedSpaceTimeBlock(embed_dims, num_heads, mlp_ratio, drop_rate,
-                                  attn_drop_rate, rate) for rate in rates
+                                  attn_drop_rate, rate, attn_impl)
+            for rate in rates
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
         self._init_random()

@@ -24,7 +24,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
+from mcg.models.attention import AUTO
 from mcg.models.transformer_block import (Memory, TransformerBlock,
                                           padding_mask)
 from mcg.registry import MODELS
@@ -43,7 +45,8 @@ def materialise_memory(memory: Memory) -> Tensor:
 
 
 def bert_layer_view(layer: nn.Module, num_heads: int,
-                    attn_dropout: float) -> TransformerBlock:
+                    attn_dropout: float,
+                    attn_impl: str = AUTO) -> TransformerBlock:
     """A :class:`TransformerBlock` running an HF ``BertLayer``'s own modules.
 
     The block is built on the meta device and its parameter-holding
@@ -55,6 +58,7 @@ def bert_layer_view(layer: nn.Module, num_heads: int,
         layer: A ``transformers`` ``BertLayer`` without cross-attention.
         num_heads: Its attention heads.
         attn_dropout: Its attention-probability dropout.
+        attn_impl: Attention implementation of the view.
 
     Returns:
         The view (not registered anywhere; the caller keeps it).
@@ -62,7 +66,8 @@ def bert_layer_view(layer: nn.Module, num_heads: int,
     dims = layer.attention.self.query.in_features
     ffn = layer.intermediate.dense.out_features
     with torch.device('meta'):
-        block = TransformerBlock(dims, num_heads, ffn, None, 0.0, attn_dropout)
+        block = TransformerBlock(dims, num_heads, ffn, None, 0.0, attn_dropout,
+                                 attn_impl=attn_impl)
     block.self_attn.query = layer.attention.self.query
     block.self_attn.key = layer.attention.self.key
     block.self_attn.value = layer.attention.self.value
@@ -91,6 +96,9 @@ class ConcatSelfAttentionFusor(BaseFusor):
             ALPRO, 0-11 for 12 blocks as in official MCG).
         share_text_encoder: Run the text encoder's layers instead of own
             blocks (official MCG). Needs :meth:`bind`.
+        attn_impl: Attention implementation (``'auto'``: by device and
+            dtype, see :mod:`mcg.models.attention`).
+        gradient_checkpointing: Recompute each block in backward.
         init_cfg: MMEngine init config.
     """
 
@@ -100,16 +108,20 @@ class ConcatSelfAttentionFusor(BaseFusor):
                  pretrained: Optional[str] = None,
                  pretrained_layers: Optional[Sequence[int]] = None,
                  share_text_encoder: bool = False,
+                 attn_impl: str = AUTO, gradient_checkpointing: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
+        self.attn_impl = attn_impl
+        self.gradient_checkpointing = gradient_checkpointing
         self.share_text_encoder = share_text_encoder
         self.video_proj = (nn.Linear(video_dims, embed_dims)
                            if video_dims != embed_dims else nn.Identity())
         own = 0 if share_text_encoder else num_layers
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, None, dropout,
-                             dropout) for _ in range(own)
+                             dropout, attn_impl=attn_impl)
+            for _ in range(own)
         ])
         self.apply(_init_bert_style)
         self.pretrained = None if share_text_encoder else optional(pretrained)
@@ -142,7 +154,7 @@ class ConcatSelfAttentionFusor(BaseFusor):
                 f"{self.embed_dims} and mcg blocks use exact 'gelu'")
         self._shared = [
             bert_layer_view(layer, cfg.num_attention_heads,
-                            cfg.attention_probs_dropout_prob)
+                            cfg.attention_probs_dropout_prob, self.attn_impl)
             for layer in bert.encoder.layer
         ]
 
@@ -174,6 +186,9 @@ class ConcatSelfAttentionFusor(BaseFusor):
         x = torch.cat([text, video], dim=1)
         mask = torch.cat([text_mask, video_mask.to(text_mask.dtype)], dim=1)
         attn_mask = padding_mask(mask)
+        recompute = (self.gradient_checkpointing and self.training
+                     and torch.is_grad_enabled())
         for block in self.layers():
-            x = block(x, attn_mask)
+            x = (checkpoint(block, x, attn_mask, use_reentrant=False)
+                 if recompute else block(x, attn_mask))
         return x, mask

@@ -6,9 +6,12 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
+from mcg.models.attention import AUTO
 from mcg.models.transformer_block import (Memory, TransformerBlock,
-                                          bert_layer_key_map, padding_mask)
+                                          bert_layer_key_map, padding_mask,
+                                          with_row_groups)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import load_hf_state_dict, optional
 from .base import BaseFusor
@@ -48,6 +51,11 @@ class CrossAttentionFusor(BaseFusor):
             narrow models trained from scratch learn faster with more).
         norm_first: Pre-norm blocks plus a final LayerNorm (for models
             trained from scratch); False = BERT's post-norm (the paper).
+        attn_impl: Attention implementation (``'auto'``: by device and
+            dtype, see :mod:`mcg.models.attention`).
+        gradient_checkpointing: Recompute each block in backward: the
+            activations of one block instead of all, for about one more
+            forward pass.
         init_cfg: MMEngine init config.
     """
 
@@ -57,17 +65,20 @@ class CrossAttentionFusor(BaseFusor):
                  pretrained: Optional[str] = None,
                  pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
                  init_std: float = 0.02, norm_first: bool = False,
+                 attn_impl: str = AUTO, gradient_checkpointing: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if norm_first and optional(pretrained):
             raise ValueError('norm_first=True cannot load BERT layers, which '
                              'are post-norm; set pretrained=None')
         self.embed_dims = embed_dims
+        self.gradient_checkpointing = gradient_checkpointing
         self.fus_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         nn.init.normal_(self.fus_token, std=0.02)
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, video_dims,
-                             dropout, dropout, norm_first=norm_first)
+                             dropout, dropout, norm_first=norm_first,
+                             attn_impl=attn_impl)
             for _ in range(num_layers)
         ])
         self.final_norm = (nn.LayerNorm(embed_dims, eps=1e-12)
@@ -89,8 +100,15 @@ class CrossAttentionFusor(BaseFusor):
                       dim=1)
         mask = torch.cat([text_mask.new_ones(b, 1), text_mask], dim=1)
         attn_mask, mem_mask = padding_mask(mask), padding_mask(video_mask)
+        video = with_row_groups(video)          # once, not in every block
+        recompute = (self.gradient_checkpointing and self.training
+                     and torch.is_grad_enabled())
         for block in self.blocks:
-            x = block(x, attn_mask, video, mem_mask)
+            if recompute:
+                x = checkpoint(block, x, attn_mask, video, mem_mask,
+                               use_reentrant=False)
+            else:
+                x = block(x, attn_mask, video, mem_mask)
         return self.final_norm(x), mask
 
 

@@ -9,10 +9,12 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from mcg.fusors.cross_attention import _init_bert_style, load_bert_layers
+from mcg.models.attention import AUTO
 from mcg.models.transformer_block import (Memory, TransformerBlock,
-                                          padding_mask)
+                                          padding_mask, with_row_groups)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
 from .answer_trie import AnswerTrie, read_answers
@@ -42,7 +44,8 @@ class _DecoderSteps:
     def __init__(self, head: 'AnswerGeneratorHead', memory: Memory,
                  memory_mask: Tensor, use_cache: bool) -> None:
         self.head = head
-        self.memory = memory
+        # Group shared rows once per search, not at every step.
+        self.memory = with_row_groups(memory)
         self.memory_mask = memory_mask
         self.caches = [dict() for _ in head.blocks] if use_cache else None
 
@@ -60,7 +63,8 @@ class _DecoderSteps:
         if self.caches is None:
             return
         # Beams are only reordered within their question, and all beams of
-        # a question share the memory, so cross_k/cross_v stay valid.
+        # a question share the memory, so the cached cross keys/values (and
+        # their row grouping) stay valid.
         for cache in self.caches:
             cache['self_k'] = cache['self_k'].index_select(0, index)
             cache['self_v'] = cache['self_v'].index_select(0, index)
@@ -113,6 +117,11 @@ class AnswerGeneratorHead(BaseAnswerHead):
             trained from scratch); False = BERT's post-norm (the paper).
         own_embeddings: Word and position embeddings of the head's own
             (:class:`DecoderEmbeddings`, LM head tied to them), as the
+        attn_impl: Attention implementation (``'auto'``: by device and
+            dtype, see :mod:`mcg.models.attention`).
+        gradient_checkpointing: Recompute each block in backward (training
+            without a decoding cache): activations of one block instead of
+            all, for about one more forward pass.
             official decoder has; False shares the text encoder's (paper).
         attend_memory_padding: Cross-attend to padded memory positions too,
             as the official decoder does (it passes no encoder mask).
@@ -134,6 +143,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  init_std: float = 0.02, norm_first: bool = False,
                  own_embeddings: bool = False,
                  attend_memory_padding: bool = False,
+                 attn_impl: str = AUTO, gradient_checkpointing: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(choice_scorer=choice_scorer, init_cfg=init_cfg)
         if norm_first and optional(pretrained):
@@ -146,7 +156,9 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.gen_token = gen_token
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, memory_dims,
-                             dropout, dropout, norm_first=norm_first)
+        self.gradient_checkpointing = gradient_checkpointing
+                             dropout, dropout, norm_first=norm_first,
+                             attn_impl=attn_impl)
             for _ in range(num_layers)
         ])
         self.final_norm = (nn.LayerNorm(embed_dims, eps=1e-12)
@@ -252,9 +264,17 @@ class AnswerGeneratorHead(BaseAnswerHead):
         mem_mask = (None if self.attend_memory_padding
                     else padding_mask(memory_mask))
         for i, block in enumerate(self.blocks):
-            x = block(x, None, memory, mem_mask, is_causal=True,
-                      cache=None if caches is None else caches[i])
+            if recompute:
+                x = checkpoint(block, x, None, memory, mem_mask, True,
+                               use_reentrant=False)
+            else:
+                x = block(x, None, memory, mem_mask, is_causal=True,
+                          cache=None if caches is None else caches[i])
         return self.final_norm(x)
+        if not caches or 'cross' not in caches[0]:
+            memory = with_row_groups(memory)   # once, not in every block
+        recompute = (self.gradient_checkpointing and self.training
+                     and caches is None and torch.is_grad_enabled())
 
     def logits(self, states: Tensor) -> Tensor:
         """Tied LM head: transform, then project on the word embeddings.

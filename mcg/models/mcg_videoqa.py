@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.models.feature_cache import VideoFeatureCache, clip_key
 from mcg.models.question_audit import QuestionAudit
-from mcg.models.transformer_block import MemoryPart
+from mcg.models.transformer_block import MemoryPart, shared_part
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
                           build_loss, build_text_encoder, build_video_encoder)
 
@@ -201,10 +201,12 @@ class MCGVideoQA(BaseModel):
             of :class:`MemoryPart`) with its ``memory_mask``.
         """
         clips = self.encode_videos(video, data_samples, use_cache)
-        index = torch.as_tensor(
-            [s.metainfo.get('video_index', i)
-             for i, s in enumerate(data_samples)], device=clips.device)
-        shared_video = MemoryPart(clips, index)
+        # Grouped on the host: the fusor attends without copying the clips'
+        # keys/values per question and without reading back from the device.
+        shared_video = shared_part(
+            clips, [s.metainfo.get('video_index', i)
+                    for i, s in enumerate(data_samples)])
+        index = shared_video.index
         tok = self.tokenize_questions([s.question for s in data_samples],
                                       clips.device)
         text = self.text_encoder(tok['input_ids'], tok['attention_mask'])

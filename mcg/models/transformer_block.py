@@ -10,13 +10,16 @@ onto it by :func:`bert_layer_key_map`; cross-attention is new.
 """
 from __future__ import annotations
 
-from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-KVCache = Dict[str, Tensor]
+from .attention import AUTO, attend, check_impl
+from .grouped_attention import RowGroups, group_rows, grouped_attention
+
+KVCache = Dict[str, Any]
 
 
 class MemoryPart(NamedTuple):
@@ -24,15 +27,80 @@ class MemoryPart(NamedTuple):
 
     ``states`` has one row per distinct source (e.g. one per video) and
     ``index`` maps each batch row to its source row. Keys and values are
-    projected once per source row and then gathered, so ten questions about
-    one video pay for one projection of its tokens.
+    projected once per source row. When every part of a memory shares one
+    ``index`` (the fusor's clip memory, a generator's memory during beam
+    search), the rows attend to them without copying (see
+    :mod:`mcg.models.grouped_attention`); ten questions about one video pay
+    for one projection and one copy of its keys/values. ``groups`` caches the
+    rows' grouping (:func:`with_row_groups`), so it is worked out once per
+    batch rather than in every layer.
     """
 
     states: Tensor
     index: Optional[Tensor] = None
+    groups: Optional[RowGroups] = None
 
 
 Memory = Union[Tensor, Sequence[MemoryPart]]
+
+
+class KeyValues(NamedTuple):
+    """Projected cross-attention keys/values, per row or shared.
+
+    Attributes:
+        k: (B or S, H, M, d) keys.
+        v: (B or S, H, M, d) values.
+        groups: None: one key row per batch row; else the rows' grouping by
+            the S source rows the keys belong to.
+    """
+
+    k: Tensor
+    v: Tensor
+    groups: Optional[RowGroups] = None
+
+
+def shared_part(states: Tensor, rows: Sequence[int]) -> MemoryPart:
+    """A memory part whose source rows are shared by batch rows.
+
+    The grouping is worked out on the host from the list, so the fusor and
+    generator read nothing back from the device for it.
+
+    Args:
+        states: (S, M, D) source states (e.g. one row per clip).
+        rows: Source row of each batch row (e.g. each question's clip).
+
+    Returns:
+        The :class:`MemoryPart` with ``index`` and ``groups``.
+    """
+    index = torch.as_tensor(list(rows), dtype=torch.long)
+    return MemoryPart(states, index.to(states.device),
+                      group_rows(index, states.shape[0], states.device))
+
+
+def with_row_groups(memory: Optional[Memory]) -> Optional[Memory]:
+    """``memory`` with the row grouping of its shared parts worked out.
+
+    Call once per batch before running a stack of blocks over the memory
+    (each grouping costs one device-to-host read).
+
+    Args:
+        memory: A tensor, a list of :class:`MemoryPart`, or None.
+
+    Returns:
+        The same memory; parts with an ``index`` carry their ``groups``.
+    """
+    if memory is None or isinstance(memory, Tensor):
+        return memory
+    done: Dict[int, RowGroups] = {}
+    out: List[MemoryPart] = []
+    for part in memory:
+        if part.index is not None and part.groups is None:
+            key = id(part.index)
+            if key not in done:
+                done[key] = group_rows(part.index, part.states.shape[0])
+            part = part._replace(groups=done[key])
+        out.append(part)
+    return out
 
 
 class MultiHeadAttention(nn.Module):
@@ -43,10 +111,13 @@ class MultiHeadAttention(nn.Module):
         num_heads: Number of heads.
         kv_dims: Width of keys/values input (memory width for cross-attention).
         dropout: Attention-probability dropout.
+        attn_impl: ``'auto'`` (:func:`mcg.models.attention.choose_impl`) or
+            an implementation of :data:`mcg.models.attention.IMPLS`.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
-                 kv_dims: Optional[int] = None, dropout: float = 0.0) -> None:
+                 kv_dims: Optional[int] = None, dropout: float = 0.0,
+                 attn_impl: str = AUTO) -> None:
         super().__init__()
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims {embed_dims} is not divisible by '
@@ -57,19 +128,28 @@ class MultiHeadAttention(nn.Module):
         self.key = nn.Linear(kv_dims, embed_dims)
         self.value = nn.Linear(kv_dims, embed_dims)
         self.dropout = dropout
+        self.attn_impl = check_impl(attn_impl)
 
     def _split(self, x: Tensor) -> Tensor:
         b, n, _ = x.shape
         return x.view(b, n, self.num_heads, -1).transpose(1, 2)
 
-    def project_kv(self, memory: Memory) -> Tuple[Tensor, Tensor]:
-        """Project keys and values of a tensor or of shared memory parts."""
+    def project_kv(self, memory: Memory) -> KeyValues:
+        """Project keys and values of a tensor or of shared memory parts.
+
+        Parts that all share one ``index`` stay one row per source (no copy
+        per batch row); otherwise shared parts are gathered per row.
+        """
         if isinstance(memory, Tensor):
-            return self._split(self.key(memory)), self._split(self.value(memory))
+            return KeyValues(self._split(self.key(memory)),
+                             self._split(self.value(memory)))
+        first = memory[0]
+        shared = first.index is not None and all(
+            p.index is first.index for p in memory)
         keys, values = [], []
         for part in memory:
             k, v = self.key(part.states), self.value(part.states)
-            if part.index is not None:
+            if part.index is not None and not shared:
                 # Gather before splitting heads: the gradient reaching a
                 # gather of the (B, H, M, D/H) view is strided, and its
                 # scatter back was ~4x slower on CPU (docs/demo.md, step time).
@@ -77,18 +157,22 @@ class MultiHeadAttention(nn.Module):
                     0, part.index)
             keys.append(self._split(k))
             values.append(self._split(v))
+        groups = None
+        if shared:
+            groups = first.groups or group_rows(first.index,
+                                                first.states.shape[0])
         if len(keys) == 1:  # skip the copy a one-tensor cat makes
-            return keys[0], values[0]
-        return torch.cat(keys, 2), torch.cat(values, 2)
+            return KeyValues(keys[0], values[0], groups)
+        return KeyValues(torch.cat(keys, 2), torch.cat(values, 2), groups)
 
-    def forward(self, x: Tensor, kv: Tuple[Tensor, Tensor],
-                mask: Optional[Tensor] = None,
+    def forward(self, x: Tensor, kv: KeyValues, mask: Optional[Tensor] = None,
                 is_causal: bool = False) -> Tensor:
         """Attend from ``x`` to pre-projected keys and values.
 
         Args:
             x: Queries, (B, Lq, D).
-            kv: Keys and values, each (B, H, Lk, D/H).
+            kv: Keys and values (:meth:`project_kv`), each (B, H, Lk, D/H),
+                or (S, H, Lk, D/H) shared by row groups.
             mask: Boolean (B, 1, Lq or 1, Lk) mask, True where allowed.
             is_causal: Apply a causal mask (no ``mask`` allowed with it).
 
@@ -96,10 +180,17 @@ class MultiHeadAttention(nn.Module):
             (B, Lq, D) context.
         """
         q = self._split(self.query(x))
-        out = F.scaled_dot_product_attention(
-            q, kv[0], kv[1], attn_mask=mask,
-            dropout_p=self.dropout if self.training else 0.0,
-            is_causal=is_causal)
+        dropout = self.dropout if self.training else 0.0
+        groups = kv[2] if len(kv) > 2 else None
+        if groups is not None:
+            if is_causal:
+                raise ValueError('shared keys/values are for cross-attention;'
+                                 ' is_causal is not supported with them')
+            out = grouped_attention(q, kv[0], kv[1], groups, mask, dropout,
+                                    self.attn_impl)
+        else:
+            out = attend(q, kv[0], kv[1], mask, dropout, is_causal,
+                         self.attn_impl)
         return out.transpose(1, 2).flatten(2)
 
 
@@ -144,22 +235,25 @@ class TransformerBlock(nn.Module):
             the stack then needs a final LayerNorm (the fusor and generator
             add one). Pre-norm trains narrow models from scratch more
             readily; BERT weights expect post-norm.
+        attn_impl: Attention implementation, see :class:`MultiHeadAttention`.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, ffn_dims: int,
                  memory_dims: Optional[int] = None, dropout: float = 0.1,
                  attn_dropout: float = 0.1, eps: float = 1e-12,
-                 norm_first: bool = False) -> None:
+                 norm_first: bool = False, attn_impl: str = AUTO) -> None:
         super().__init__()
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(embed_dims, num_heads,
-                                            dropout=attn_dropout)
+                                            dropout=attn_dropout,
+                                            attn_impl=attn_impl)
         self.self_out = ResidualNorm(embed_dims, embed_dims, dropout, eps,
                                      norm_first)
         self.has_cross = memory_dims is not None
         if self.has_cross:
             self.cross_attn = MultiHeadAttention(embed_dims, num_heads,
-                                                 memory_dims, attn_dropout)
+                                                 memory_dims, attn_dropout,
+                                                 attn_impl)
             self.cross_out = ResidualNorm(embed_dims, embed_dims, dropout,
                                           eps, norm_first)
         self.intermediate = nn.Linear(embed_dims, ffn_dims)
@@ -180,7 +274,8 @@ class TransformerBlock(nn.Module):
             memory_mask: Boolean (B, 1, 1, M) mask over memory.
             is_causal: Causal self-attention (generator training).
             cache: Decoding cache, updated in place: ``self_k/self_v`` grow by
-                the new positions, ``cross_k/cross_v`` are computed once.
+                the new positions, ``cross`` (the memory's
+                :class:`KeyValues`) is computed once.
 
         Returns:
             (B, L, D) hidden states.
@@ -189,20 +284,20 @@ class TransformerBlock(nn.Module):
         kv = self.self_attn.project_kv(h)
         if cache is not None:
             if 'self_k' in cache:
-                kv = (torch.cat([cache['self_k'], kv[0]], 2),
-                      torch.cat([cache['self_v'], kv[1]], 2))
-            cache['self_k'], cache['self_v'] = kv
+                kv = KeyValues(torch.cat([cache['self_k'], kv.k], 2),
+                               torch.cat([cache['self_v'], kv.v], 2))
+            cache['self_k'], cache['self_v'] = kv.k, kv.v
             # With a cache the new queries are the latest positions, so every
             # cached key is in the past: no causal mask is needed.
             is_causal = is_causal and x.shape[1] > 1
         x = self.self_out(self.self_attn(h, kv, mask, is_causal), x)
         if self.has_cross and memory is not None:
-            if cache is not None and 'cross_k' in cache:
-                mem_kv = (cache['cross_k'], cache['cross_v'])
+            if cache is not None and 'cross' in cache:
+                mem_kv = cache['cross']
             else:
                 mem_kv = self.cross_attn.project_kv(memory)
                 if cache is not None:
-                    cache['cross_k'], cache['cross_v'] = mem_kv
+                    cache['cross'] = mem_kv
             x = self.cross_out(
                 self.cross_attn(self._pre(self.cross_out, x), mem_kv,
                                 memory_mask), x)
@@ -216,8 +311,13 @@ class TransformerBlock(nn.Module):
 
 
 def padding_mask(mask: Optional[Tensor]) -> Optional[Tensor]:
-    """(B, L) {0,1} key mask -> boolean (B, 1, 1, L) SDPA mask (or None)."""
-    if mask is None or bool(mask.all()):
+    """(B, L) {0,1} key mask -> boolean (B, 1, 1, L) attention mask.
+
+    An all-ones mask is kept, not dropped: finding out would read a value
+    back from the device (a host sync) at every call, and attending with an
+    all-True mask gives the same result.
+    """
+    if mask is None:
         return None
     return mask.bool()[:, None, None, :]
 

@@ -27,6 +27,26 @@ def test_bench_video_encoder_smoke(tmp_path):
     assert 'speed ratio hf/mcg' in out and 'saved activations' in out
 
 
+def test_bench_video_encoder_reports_each_policy_in_fp32_and_bf16(tmp_path):
+    tiny = ['--img', '32', '--dims', '32', '--depth', '1', '--heads', '2',
+            '--frames', '2', '--threads', '1']
+    out = run_script([osp.join(REPO, 'benchmarks/bench_video_encoder.py'),
+                      '--reps', '1'] + tiny, cwd=tmp_path)
+    rows = {tuple(c.strip('* ') for c in line.split('|')[1:3]): line
+            for line in out.splitlines() if line.startswith('| fp32')
+            or line.startswith('| bf16')}
+    for dtype in ('fp32', 'bf16'):
+        # The default policy and the alternatives that differ from it.
+        assert (dtype, 'auto') in rows
+        assert {(dtype, 'sdpa'), (dtype, 'math')} <= set(rows)
+        diff = float(rows[(dtype, 'auto')].split('|')[6])
+        assert diff < (1e-4 if dtype == 'fp32' else 5e-2)
+    prof = run_script([osp.join(REPO, 'benchmarks/bench_video_encoder.py'),
+                       '--profile'] + tiny, cwd=tmp_path)
+    assert '[profile, fp32, one step]' in prof
+    assert '[profile, bf16, one step]' in prof
+
+
 def test_bench_generate_smoke():
     out = run_script(['benchmarks/bench_generate.py', '--config',
                       'configs/shapesqa/mcg_tiny_shapesqa.py', '--batch', '2',

@@ -45,7 +45,8 @@ def parse_args(argv=None):
                         help='deterministic algorithms')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. model.losses.lm.'
-                        'weight=0.5')
+                        'weight=0.5, or config variables such as data_root '
+                        'and max_epochs (the config is re-evaluated)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -104,10 +105,8 @@ def set_resume(cfg: Config, resume: str) -> None:
 
 
 def merge_args(cfg: Config, args) -> Config:
-    """Apply command-line options to the config."""
+    """Apply the command-line options other than ``--cfg-options``."""
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -140,11 +139,13 @@ def main(argv=None) -> int:
     from mcg.engine import (TRAINING_STOPS, USER_ERRORS, check_datasets,
                             explain_build_error)
     from mcg.engine.launch import build_runner
+    from mcg.utils import load_config
 
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
     try:
-        cfg = merge_args(cfg, args)
+        # Also re-evaluates the config when an option sets one of its
+        # variables (data_root, max_epochs, ...).
+        cfg = merge_args(load_config(args.config, args.cfg_options), args)
     except (ValueError, FileNotFoundError) as exc:
         print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2

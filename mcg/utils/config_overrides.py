@@ -37,11 +37,13 @@ _PLACEHOLDER = re.compile(r'\{\{.*?\}\}')
 _BASE_PLACEHOLDER = re.compile(r'\{\{\s*_base_\.(\w+)')
 _PREDEFINED = ('fileDirname', 'fileBasename', 'fileBasenameNoExtension',
                'fileExtname')
-#: Top-level keys the Runner (or mcg's launch code) reads from a config even
-#: when the config file does not set them.
+#: Top-level keys the Runner (or mcg's launch code, e.g. mcg.engine.precision)
+#: reads from a config even when the config file does not set them; add a
+#: key here when mcg starts reading a new one.
 _RUNNER_KEYS = ('model_wrapper_cfg', 'runner_type', 'custom_imports',
                 'strategy', 'compile', 'launcher', 'work_dir', 'resume',
-                'load_from', 'experiment_name', 'auto_scale_lr')
+                'load_from', 'experiment_name', 'auto_scale_lr',
+                'gpu_precision')
 
 
 class ConfigOverrideError(ValueError):

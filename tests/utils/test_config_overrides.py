@@ -61,6 +61,9 @@ def test_unknown_top_level_key_is_refused_with_the_keys_that_work():
     # Keys the Runner reads although the config does not set them.
     assert load_config(DEMO_CONFIG, {'experiment_name': 'e'}
                        ).experiment_name == 'e'
+    # ... and mcg's launch code (mcg.engine.precision).
+    assert load_config(DEMO_CONFIG, {'gpu_precision': 'bf16'}
+                       ).gpu_precision == 'bf16'
 
 
 def test_a_loaded_config_refuses_variables_it_cannot_re_evaluate():

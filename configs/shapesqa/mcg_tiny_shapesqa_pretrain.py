@@ -34,7 +34,10 @@ model = dict(
     head=dict(num_layers=3, max_answer_len=36, output_vocab=None),
     max_question_len=40,
     losses=dict(
-        icl=dict(type='InstanceContrastiveLoss', weight=lambda_1 * theta_1),
+        # feature_norm: random-init encoders give nearly equal x_cls for all
+        # clips, and ICL stayed at chance without it (docs/pretraining.md).
+        icl=dict(type='InstanceContrastiveLoss', weight=lambda_1 * theta_1,
+                 feature_norm='batch'),
         tcl=dict(type='TokenContrastiveLoss', weight=lambda_1 * theta_2),
         vtm=dict(type='VideoTextMatchingLoss', weight=lambda_2),
         # Token mean, as the demo this mirrors (docs/pretraining.md).

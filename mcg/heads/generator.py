@@ -117,14 +117,14 @@ class AnswerGeneratorHead(BaseAnswerHead):
             trained from scratch); False = BERT's post-norm (the paper).
         own_embeddings: Word and position embeddings of the head's own
             (:class:`DecoderEmbeddings`, LM head tied to them), as the
+            official decoder has; False shares the text encoder's (paper).
+        attend_memory_padding: Cross-attend to padded memory positions too,
+            as the official decoder does (it passes no encoder mask).
         attn_impl: Attention implementation (``'auto'``: by device and
             dtype, see :mod:`mcg.models.attention`).
         gradient_checkpointing: Recompute each block in backward (training
             without a decoding cache): activations of one block instead of
             all, for about one more forward pass.
-            official decoder has; False shares the text encoder's (paper).
-        attend_memory_padding: Cross-attend to padded memory positions too,
-            as the official decoder does (it passes no encoder mask).
         init_cfg: MMEngine init config.
     """
 
@@ -154,9 +154,9 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.embed_dims = embed_dims
         self.max_answer_len = max_answer_len
         self.gen_token = gen_token
+        self.gradient_checkpointing = gradient_checkpointing
         self.blocks = nn.ModuleList([
             TransformerBlock(embed_dims, num_heads, ffn_dims, memory_dims,
-        self.gradient_checkpointing = gradient_checkpointing
                              dropout, dropout, norm_first=norm_first,
                              attn_impl=attn_impl)
             for _ in range(num_layers)
@@ -263,6 +263,10 @@ class AnswerGeneratorHead(BaseAnswerHead):
         x = self.embeddings(input_ids=ids, position_ids=pos[None])
         mem_mask = (None if self.attend_memory_padding
                     else padding_mask(memory_mask))
+        if not caches or 'cross' not in caches[0]:
+            memory = with_row_groups(memory)   # once, not in every block
+        recompute = (self.gradient_checkpointing and self.training
+                     and caches is None and torch.is_grad_enabled())
         for i, block in enumerate(self.blocks):
             if recompute:
                 x = checkpoint(block, x, None, memory, mem_mask, True,
@@ -271,10 +275,6 @@ class AnswerGeneratorHead(BaseAnswerHead):
                 x = block(x, None, memory, mem_mask, is_causal=True,
                           cache=None if caches is None else caches[i])
         return self.final_norm(x)
-        if not caches or 'cross' not in caches[0]:
-            memory = with_row_groups(memory)   # once, not in every block
-        recompute = (self.gradient_checkpointing and self.training
-                     and caches is None and torch.is_grad_enabled())
 
     def logits(self, states: Tensor) -> Tensor:
         """Tied LM head: transform, then project on the word embeddings.

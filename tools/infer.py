@@ -33,6 +33,10 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override config keys')
+    p.add_argument('--non-strict', action='store_true',
+                   help='answer even if the checkpoint does not fit the '
+                   'model (what does not fit keeps its random init); by '
+                   'default such a checkpoint is refused')
     args = p.parse_args(argv)
     if bool(args.questions_file) == bool(args.video):
         p.error('give either --video with --question, or --questions-file')
@@ -95,7 +99,15 @@ def answer_requests(infer, groups) -> 'OrderedDict[str, str]':
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmengine.logging import MMLogger
+
     from mcg.apis import VideoQAInferencer
+
+    # Answers (JSON lines) on stdout; log lines, mcg's and MMEngine's, on
+    # stderr.
+    for handler in MMLogger.get_current_instance().handlers:
+        if getattr(handler, 'stream', None) is sys.stdout:
+            handler.setStream(sys.stderr)
     try:
         groups = (read_requests(args.questions_file) if args.questions_file
                   else OrderedDict([(args.video, args.question)]))
@@ -105,7 +117,8 @@ def main(argv=None) -> int:
                                     + (f' (and {len(missing) - 1} more)'
                                        if len(missing) > 1 else ''))
         infer = VideoQAInferencer(args.config, args.checkpoint, args.device,
-                                  cfg_options=args.cfg_options)
+                                  cfg_options=args.cfg_options,
+                                  strict=not args.non_strict)
         unreadable = answer_requests(infer, groups)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         print(f'mcg: {exc}', file=sys.stderr)

@@ -25,6 +25,11 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, or config variables '
                         'such as data_root (the config is re-evaluated)')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='test even if the checkpoint does not fit the '
+                        'model (the weights that do not fit keep their '
+                        'random init); by default such a checkpoint is '
+                        'refused with a summary of the keys')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -50,11 +55,25 @@ def main(argv=None) -> int:
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if not osp.isfile(args.checkpoint):
-        print(f'mcg: checkpoint {args.checkpoint} not found', file=sys.stderr)
+    from mcg.engine.checkpoint_fit import CheckpointError, read_checkpoint
+    from mcg.engine.inference_meta import (apply_inference_meta,
+                                           check_with_plain_build,
+                                           load_for_inference)
+    from mcg.engine.model_utils import unwrap_model
+    strict = not args.non_strict
+    try:
+        # Weights-only: nothing pickled in the file is executed.
+        ckpt = read_checkpoint(args.checkpoint)
+        # The answer vocabulary saved in the checkpoint, not the dataset's.
+        apply_inference_meta(cfg, ckpt, args.checkpoint, strict)
+    except CheckpointError as exc:
+        print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2
-    # Loaded weights-only: nothing pickled in the file is executed.
-    cfg.load_from = args.checkpoint
+    # Loaded below, all weights or a refusal; the Runner would load what
+    # fits and only warn. A FlexibleRunner (FSDP, DeepSpeed) builds the
+    # model inside test(): it loads the file itself, once checked.
+    flexible = 'runner_type' in cfg
+    cfg.load_from = args.checkpoint if flexible else None
     cfg.resume = False
     if args.dump:
         evaluators = cfg.test_evaluator
@@ -68,8 +87,14 @@ def main(argv=None) -> int:
         # Questions done, rate and ETA every few seconds on stderr.
         from mcg.engine.progress_hook import TestProgressHook
         runner.register_hook(TestProgressHook())
+        if flexible:
+            check_with_plain_build(cfg, ckpt, args.checkpoint, strict)
+        else:
+            load_for_inference(unwrap_model(runner.model), ckpt,
+                               args.checkpoint, strict)
+        del ckpt
         runner.test()
-    except USER_ERRORS + (pickle.UnpicklingError, ) as exc:
+    except USER_ERRORS + (pickle.UnpicklingError, CheckpointError) as exc:
         print(f'\nmcg: cannot test {args.config}:\n  {exc}\n', file=sys.stderr)
         return 2
     except (KeyError, TypeError) as exc:

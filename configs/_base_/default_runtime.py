@@ -20,6 +20,9 @@ default_hooks = dict(
     # in SkipUnreadableVideos while this hook is on), log each once, count
     # them, and stop past this fraction of the videos (docs/scale.md).
     unreadable_videos=dict(type='UnreadableVideoHook', max_bad_fraction=0.05),
+    # The answer vocabulary and tokenizer facts inference needs, saved in
+    # each checkpoint (inference then needs no dataset files).
+    inference_meta=dict(type='InferenceMetaHook'),
 )
 
 env_cfg = dict(

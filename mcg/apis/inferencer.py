@@ -1,6 +1,7 @@
 """Answer questions about videos from Python."""
 from __future__ import annotations
 
+import copy
 import os
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -34,22 +35,37 @@ class VideoQAInferencer:
         device: Torch device string.
         cfg_options: Config overrides, as ``--cfg-options`` takes them.
         cache_size: Number of decoded clips kept.
+        strict: Refuse a checkpoint whose weights do not all fit the model
+            (or whose answer vocabulary contradicts the config). False
+            loads the weights that fit and logs what did not.
+
+    The answer vocabulary saved in the checkpoint is used (see
+    :mod:`mcg.engine.inference_meta`), so no dataset file is needed.
+
+    Raises:
+        FileNotFoundError: The checkpoint does not exist.
+        mcg.engine.checkpoint_fit.CheckpointError: It cannot be read, or
+            (``strict``) it does not fit the config's model.
     """
 
     def __init__(self, config: Union[str, Config],
                  checkpoint: Optional[str] = None, device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
-                 cache_size: int = 8) -> None:
+                 cache_size: int = 8, strict: bool = True) -> None:
         from mcg.utils import load_config, merge_overrides
         cfg = (load_config(config, cfg_options) if isinstance(config, str)
                else merge_overrides(config, cfg_options))
         self.cfg = cfg
+        ckpt = (None if checkpoint is None
+                else self._read(checkpoint, strict))
+        cfg = self.cfg
         # Build inside mcg's scope without leaking it to the caller.
         with DefaultScope.overwrite_default_scope('mcg'):
             from mcg.registry import MODELS, TRANSFORMS
             self.model = MODELS.build(cfg.model)
-            if checkpoint is not None:
-                self._load(checkpoint)
+            if ckpt is not None:
+                from mcg.engine.inference_meta import load_for_inference
+                load_for_inference(self.model, ckpt, checkpoint, strict)
             self.model.to(device).eval()
             pipeline = cfg.test_dataloader.dataset.pipeline
             self.pipeline = [TRANSFORMS.build(t) for t in pipeline]
@@ -58,17 +74,17 @@ class VideoQAInferencer:
         self._clips: Dict[str, torch.Tensor] = {}
         self._frame_inds: Dict[str, List[int]] = {}
 
-    def _load(self, checkpoint: str) -> None:
-        from mcg.engine.checkpoint import load_checkpoint_file
+    def _read(self, checkpoint: str, strict: bool) -> dict:
+        """Read ``checkpoint`` (weights-only) and put the answer vocabulary
+        it carries into a copy of the config."""
+        from mcg.engine.checkpoint_fit import read_checkpoint
+        from mcg.engine.inference_meta import apply_inference_meta
         if not os.path.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint} not found')
-        state = load_checkpoint_file(checkpoint, map_location='cpu')
-        state = state.get('state_dict', state)
-        missing, unexpected = self.model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise KeyError(f'checkpoint {checkpoint} does not match the '
-                           f'config: missing {missing[:5]}, unexpected '
-                           f'{unexpected[:5]}')
+        ckpt = read_checkpoint(checkpoint)
+        self.cfg = copy.deepcopy(self.cfg)   # the caller's stays as it was
+        apply_inference_meta(self.cfg, ckpt, checkpoint, strict)
+        return ckpt
 
     def _clip(self, video: str) -> torch.Tensor:
         """Decode (or fetch from the cache) the clip of ``video``."""

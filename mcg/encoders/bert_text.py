@@ -1,6 +1,7 @@
 """BERT text encoder (the paper's intra-question model), wrapping transformers."""
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 from torch import Tensor, nn
@@ -8,6 +9,11 @@ from torch import Tensor, nn
 from mcg.registry import MODELS
 from mcg.utils.pretrained import load_or_explain, optional
 from .base import BaseTextEncoder
+
+
+def _drop_mean_resizing_notice(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(
+        'The new embeddings will be initialized from a multivariate normal')
 
 
 @MODELS.register_module()
@@ -55,8 +61,20 @@ class BertTextEncoder(BaseTextEncoder):
         return self.bert.embeddings
 
     def resize_token_embeddings(self, num_tokens: int) -> None:
+        """Add rows for added tokens (``[GEN]``) to the word embeddings.
+
+        The new rows are drawn from the old rows' mean and covariance
+        (transformers' ``mean_resizing``, kept: it suits a pretrained BERT).
+        transformers says so in a warning on every resize, i.e. on every
+        model build and inference; that one warning is dropped here.
+        """
         if num_tokens > self.bert.config.vocab_size:
-            self.bert.resize_token_embeddings(num_tokens)
+            logger = logging.getLogger('transformers.modeling_utils')
+            logger.addFilter(_drop_mean_resizing_notice)
+            try:
+                self.bert.resize_token_embeddings(num_tokens)
+            finally:
+                logger.removeFilter(_drop_mean_resizing_notice)
 
     def forward(self, input_ids: Tensor,
                 attention_mask: Optional[Tensor] = None) -> Tensor:

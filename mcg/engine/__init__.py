@@ -29,3 +29,4 @@ __all__ = [
     'TRAINING_STOPS'
 ]
 from . import load_report  # noqa: E402,F401  (PretrainedLoadReportHook)
+from . import inference_meta  # noqa: E402,F401  (InferenceMetaHook)

@@ -20,7 +20,7 @@ import importlib
 import os
 import warnings
 from importlib.metadata import entry_points
-from typing import Dict
+from typing import Dict, List
 
 #: Entry-point group scanned for plugins.
 ENTRY_POINT_GROUP = 'mcg.plugins'
@@ -68,3 +68,42 @@ def load_plugins(force: bool = False) -> Dict[str, str]:
 def failed_plugins() -> Dict[str, str]:
     """Return the plugins that failed to import, with their error message."""
     return dict(_failed)
+
+
+def plugin_summary() -> str:
+    """One line naming the plugins whose components are registered.
+
+    Entry-point plugins are listed by name; any other module outside mcg
+    that registered components into mcg's registries (a config's
+    ``custom_imports``, or user code) is listed with those components.
+
+    Returns:
+        E.g. ``mcg plugins: entry points: example (mcg_example_plugin);
+        custom_imports/other modules: my_encoders (LocalMeanVideoEncoder)``.
+    """
+    from .registry import ALL_REGISTRIES
+    if os.environ.get(DISABLE_ENV, '0') not in ('', '0'):
+        entry = f'disabled ({DISABLE_ENV}=1)'
+    else:
+        entry = ', '.join(f'{name} ({value})' for name, value in
+                          sorted(_loaded.items())) or 'none'
+    if _failed:
+        entry += f'; failed to import: {", ".join(sorted(_failed))}'
+    packages = {'mcg'} | {value.split(':')[0].strip().split('.')[0]
+                          for value in _loaded.values()}
+    others: Dict[str, List[str]] = {}
+    for registry in ALL_REGISTRIES.values():
+        for name, obj in registry.module_dict.items():
+            module = getattr(obj, '__module__', None) or '?'
+            if module.split('.')[0] not in packages:
+                others.setdefault(module, []).append(name)
+    other = '; '.join(f'{module} ({", ".join(sorted(names))})'
+                      for module, names in sorted(others.items())) or 'none'
+    return (f'mcg plugins: entry points ({ENTRY_POINT_GROUP}): {entry}; '
+            f'custom_imports/other modules: {other}')
+
+
+def log_plugins() -> None:
+    """Log :func:`plugin_summary` (once per process, at the first build)."""
+    from mmengine.logging import print_log
+    print_log(plugin_summary(), logger='current')

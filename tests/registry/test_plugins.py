@@ -81,6 +81,10 @@ def test_train_one_step_with_plugin_encoder(plugin_site, shapesqa_tiny,
                    env={'PYTHONPATH': plugin_site + os.pathsep + REPO})
     assert res.returncode == 0, res.stderr[-3000:]
     assert 'Epoch(train) [1][1/1]' in res.stdout + res.stderr
+    # One log line names the plugins, at the registry's first use.
+    assert ('mcg plugins: entry points (mcg.plugins): example '
+            '(mcg_example_plugin); failed to import: broken;') in (
+                res.stdout + res.stderr)
     import torch
     ckpt = torch.load(tmp_path / 'wd' / 'epoch_1.pth', weights_only=True)
     # The plugin's parameters were trained and saved with the model.
@@ -124,6 +128,8 @@ def test_custom_imports_plugin(shapesqa_tiny, tmp_path):
                     str(tmp_path / 'wd')] + options_to_argv(opts),
                    env={'PYTHONPATH': str(tmp_path) + os.pathsep + REPO})
     assert res.returncode == 0, res.stderr[-3000:]
+    assert ('custom_imports/other modules: my_local_encoders '
+            '(LocalMeanVideoEncoder)') in res.stdout + res.stderr
     import torch
     ckpt = torch.load(tmp_path / 'wd' / 'epoch_1.pth', weights_only=False)
     assert tuple(ckpt['state_dict']['video_encoder.proj.weight'].shape) == (

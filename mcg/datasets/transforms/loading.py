@@ -86,12 +86,20 @@ class DecordInit(BaseTransform):
         import decord
         if not os.path.isfile(path):
             raise VideoReadError(path, 'file not found')
+        from mcg.utils.native_stderr import captured_stderr, replay, summarize
         try:
-            reader = decord.VideoReader(path, num_threads=self.num_threads,
-                                        width=self.width, height=self.height)
-            total = len(reader)
+            # FFmpeg's and decord's own lines about a bad file go into the
+            # error below instead of being printed ahead of it.
+            with captured_stderr() as native:
+                reader = decord.VideoReader(path, num_threads=self.num_threads,
+                                            width=self.width,
+                                            height=self.height)
+                total = len(reader)
         except Exception as exc:  # decord raises its own DECORDError
-            raise VideoReadError(path, f'{type(exc).__name__}: {exc}') from exc
+            detail = f' (decoder: {summarize(native)})' if native else ''
+            raise VideoReadError(
+                path, f'{type(exc).__name__}: {exc}{detail}') from exc
+        replay(native)
         if total < 1:
             raise VideoReadError(path, 'no frames')
         return reader

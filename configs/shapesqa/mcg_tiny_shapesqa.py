@@ -4,6 +4,10 @@ _base_ = [
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
 data_root = 'data/shapesqa'
+# The clip shape: the dataset's pipelines (_base_/datasets/shapesqa.py) and
+# the video encoder both follow these, also when set with --cfg-options.
+num_frames = 8
+img_size = 64
 max_epochs = 18
 lr = 5e-4
 # The learning rate stays at its peak until this epoch (14 of 18), then
@@ -12,6 +16,7 @@ lr = 5e-4
 decay_from = max(0, max_epochs - 4)
 
 model = dict(
+    video_encoder=dict(num_frames=num_frames, img_size=img_size),
     # Score only the tokens of the training answers: the 30K-way softmax
     # otherwise dominates a step on CPU (see README, "Demo").
     # A third generator block: reading an object's position and then

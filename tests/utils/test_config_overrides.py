@@ -43,6 +43,7 @@ def test_tuple_assigned_and_nested_variables():
     sampler = cfg.train_dataloader.dataset.pipeline[1]
     assert sampler.type == 'HeadTailFrameSampler' and sampler.num_frames == 4
     assert cfg.test_dataloader.dataset.pipeline[1].num_frames == 4
+    assert cfg.model.video_encoder.num_frames == 4  # its time embedding
     assert cfg.train_dataloader.dataset.pipeline[3].scale == 32
     # Ordinary keys still merge, and together with variables.
     cfg = load_config(DEMO_CONFIG, {'data_root': '/x',

@@ -98,9 +98,11 @@ class AnswerGeneratorHead(BaseAnswerHead):
             a JSON list of answers (strings, or records with an ``answer``
             field such as ActivityNet-QA's ``train_a.json``) restricts the
             output layer to the tokens of those answers plus ``[SEP]``, in
-            training and decoding. On CPU the 30K-way softmax dominates a
-            small model's step; with a shortlist, answers made of unseen
-            tokens cannot be generated.
+            training and decoding; a list of answers does the same (a
+            checkpoint carries its list, see
+            :mod:`mcg.engine.inference_meta`). On CPU the 30K-way softmax
+            dominates a small model's step; with a shortlist, answers made
+            of unseen tokens cannot be generated.
         num_beams: 1 = greedy; the official code and BLIP use 3.
         length_penalty: Beam scores are ``sum(log p) / length **
             length_penalty``.
@@ -134,7 +136,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
                  max_answer_len: int = 10, pretrained: Optional[str] = None,
                  pretrained_layers: Sequence[int] = (6, 7, 8, 9, 10, 11),
                  gen_token: str = '[GEN]',
-                 output_vocab: Optional[str] = None,
+                 output_vocab: Union[None, str, Sequence[str]] = None,
                  num_beams: int = 1, length_penalty: float = 1.0,
                  max_decode_len: Optional[int] = None,
                  min_decode_len: int = 1,
@@ -200,9 +202,11 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.lm_bias = nn.Parameter(torch.zeros(len(tokenizer)))
         self.register_buffer('vocab_ids', None, persistent=False)
         if self.output_vocab:
-            ids = sorted({self.sep_id, *(t for ans in read_answers(
-                self.output_vocab) for t in tokenizer(
-                    ans, add_special_tokens=False)['input_ids'])})
+            answers = (read_answers(self.output_vocab) if isinstance(
+                self.output_vocab, str) else self.output_vocab)
+            ids = sorted({self.sep_id, *(t for ans in answers for t in
+                                         tokenizer(ans, add_special_tokens=
+                                                   False)['input_ids'])})
             self.vocab_ids = torch.tensor(ids)
             # A plain attribute: stays on the host, where answers are
             # tokenised, when the model moves (see output_columns).

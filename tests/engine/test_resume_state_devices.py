@@ -105,6 +105,7 @@ def _rank_main(rank, world, tmp):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # 2 spawned gloo ranks
 def test_each_rank_resumes_its_own_random_streams(tmp_path):
     mp.spawn(_rank_main, args=(2, str(tmp_path)), nprocs=2, join=True)
     results = [torch.load(tmp_path / f'rank{r}.pt') for r in range(2)]

@@ -45,6 +45,13 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         weight: ``lambda_2`` of Eq. 11.
         in_dims: Width of the fusor output; None takes it from the model.
         sampling: ``'multinomial'``, ``'hardest'`` or ``'uniform'``.
+        feature_norm: None (the paper: a linear head) or ``'batch'``: the
+            ``[FUS]`` states are standardised per feature over the batch's
+            pairs (``BatchNorm1d`` without affine, running statistics at
+            evaluation) before the linear head. From random init the fused
+            ``[FUS]`` of matched and unmatched pairs hardly differ, and the
+            head sat at the 1:2 prior (loss 0.637, always "not matched")
+            while ICL learned (docs/pretraining.md).
         init_cfg: MMEngine init config.
     """
 
@@ -52,8 +59,13 @@ class VideoTextMatchingLoss(BaseMCGLoss):
 
     def __init__(self, weight: float = 1.0, in_dims: Optional[int] = None,
                  sampling: str = 'multinomial',
+                 feature_norm: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(weight, init_cfg)
+        if feature_norm not in (None, 'batch'):
+            raise ValueError(f"feature_norm must be None or 'batch', got "
+                             f'{feature_norm!r}')
+        self.feature_norm = feature_norm
         if sampling not in SAMPLING_MODES:
             raise ValueError(f'sampling must be one of {SAMPLING_MODES}, '
                              f'got {sampling!r}')
@@ -62,12 +74,17 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         # A list keeps the ICL loss out of this module's state dict.
         self._similarity: List = []
         if in_dims is not None:
-            self.head = nn.Linear(in_dims, 2)
+            self.head = self._make_head(in_dims)
+
+    def _make_head(self, in_dims: int) -> nn.Module:
+        if self.feature_norm == 'batch':
+            return NormedLinear(in_dims, 2)
+        return nn.Linear(in_dims, 2)
 
     def bind(self, model: nn.Module) -> None:
         """Create the head from the fusor width; find the ICL similarity."""
         if self.head is None:
-            self.head = nn.Linear(model.fusor.embed_dims, 2)
+            self.head = self._make_head(model.fusor.embed_dims)
         elif self.head.in_features != model.fusor.embed_dims:
             raise ValueError(f'VTM head expects width {self.head.in_features},'
                              f' the fusor has {model.fusor.embed_dims}')
@@ -138,3 +155,34 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         # Mean over the global batch's pairs once DDP averages gradients.
         return F.cross_entropy(logits, labels, reduction='sum') / \
             mean_count_per_rank(len(labels), logits.device)
+
+
+class NormedLinear(nn.Module):
+    """``Linear(BatchNorm1d(x))``, the norm without affine (a VTM head).
+
+    Exposes ``weight`` and ``in_features`` like the ``nn.Linear`` it wraps,
+    so callers that cast to the head's dtype or check its width work.
+    """
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(in_features, affine=False)
+        self.linear = nn.Linear(in_features, out_features)
+
+    @property
+    def weight(self) -> Tensor:
+        return self.linear.weight
+
+    @property
+    def in_features(self) -> int:
+        return self.linear.in_features
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training and len(x) < 2:
+            # One row has no batch statistics: use the running ones.
+            x = F.batch_norm(x, self.norm.running_mean.to(x.dtype),
+                             self.norm.running_var.to(x.dtype), training=False,
+                             eps=self.norm.eps)
+        else:
+            x = self.norm(x)
+        return self.linear(x)

@@ -50,14 +50,16 @@ def check_impl(impl: str) -> str:
 def choose_impl(device_type: str, dtype: torch.dtype, kv_len: int) -> str:
     """The default implementation for a device, a compute dtype and a length.
 
-    CPU (measured, docs/benchmarks.md "Attention implementations"): in bf16
-    the explicit matmul path beats SDPA's CPU flash kernel at every length
-    mcg uses (8 temporal, 129-577 spatial, cross-attention to 1.6K video
-    tokens), forward plus backward; in fp32 it is faster up to a few hundred
-    keys and flash is faster beyond, where its blocking avoids writing the
-    whole score matrix. CUDA (not measured: no GPU was available): SDPA's
-    own choice (flash / memory-efficient), which also keeps the B*H*L^2
-    probabilities out of memory.
+    CPU (measured with ``benchmarks/bench_attention.py``, forward plus
+    backward, docs/benchmarks.md "Attention implementations"): in bf16 the
+    explicit matmul path is 1.4-4x faster than SDPA's CPU flash kernel at
+    every length mcg uses (8 temporal, 17-577 spatial, cross-attention to
+    1.6K video tokens); in fp32 it is faster for short sequences (8-17 keys)
+    and SDPA (flash) is faster from ~130 keys on, where its blocking avoids
+    writing the whole score matrix (and it keeps no probabilities for
+    backward). CUDA (not measured: no GPU was available): SDPA's own choice
+    (flash / memory-efficient), which also keeps the B*H*L^2 probabilities
+    out of memory.
 
     Args:
         device_type: ``'cpu'``, ``'cuda'``, ...
@@ -72,12 +74,12 @@ def choose_impl(device_type: str, dtype: torch.dtype, kv_len: int) -> str:
         return 'sdpa'
     if dtype in (torch.bfloat16, torch.float16):
         return 'matmul'
-    return 'matmul' if kv_len <= FP32_MATMUL_MAX_KEYS else 'flash'
+    return 'matmul' if kv_len <= FP32_MATMUL_MAX_KEYS else 'sdpa'
 
 
 #: Longest key sequence for which ``'auto'`` takes the matmul path in fp32
 #: on CPU (see :func:`choose_impl`).
-FP32_MATMUL_MAX_KEYS = 256
+FP32_MATMUL_MAX_KEYS = 32
 
 
 def compute_dtype(x: Tensor) -> torch.dtype:

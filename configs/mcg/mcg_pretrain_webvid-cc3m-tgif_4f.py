@@ -7,6 +7,10 @@
 _base_ = ['../_base_/models/mcg_base.py', '../_base_/default_runtime.py']
 custom_imports = dict(imports=['mcg.datasets.pretrain', 'mcg.engine.load_report'],
                       allow_failed_imports=False)
+# One folder per source (--cfg-options webvid_root=/data/webvid ...).
+webvid_root = 'data/webvid'
+cc3m_root = 'data/cc3m'
+tgif_root = 'data/tgif'
 num_frames = 4
 img_size = 224
 max_epochs = 10
@@ -61,13 +65,13 @@ train_dataloader = dict(
     dataset=dict(
         type='MultiSourceDataset',
         datasets=[
-            dict(type='WebVidDataset', data_root='data/webvid',
+            dict(type='WebVidDataset', data_root=webvid_root,
                  ann_file='results_2M_train.csv', video_dir='videos',
                  skip_missing=True, pipeline=video_pipeline),
-            dict(type='CC3MDataset', data_root='data/cc3m',
+            dict(type='CC3MDataset', data_root=cc3m_root,
                  ann_file='cc3m.json', image_dir='images', skip_missing=True,
                  pipeline=image_pipeline),
-            dict(type='TGIFQAPretrainDataset', data_root='data/tgif',
+            dict(type='TGIFQAPretrainDataset', data_root=tgif_root,
                  split='Train', ann_dir='dataset', video_dir='gifs',
                  video_ext='.gif', pipeline=gif_pipeline),
         ]))

@@ -146,7 +146,10 @@ def test_the_documented_overrides_are_found():
 def test_every_documented_override_takes_effect(where, key):
     from mcg import register_all_modules
     register_all_modules(init_default_scope=False)
-    for path in _TRY_ON:
+    # An override documented in a config file must work on that config.
+    candidates = ([osp.join(REPO, where)] if where.startswith('configs/')
+                  else _TRY_ON)
+    for path in candidates:
         if key.split('.')[0] in consumed_variables(path):
             return  # re-evaluated by load_config (tested above)
         if _reaches_a_component(Config.fromfile(path), key):
@@ -180,3 +183,33 @@ def test_the_missing_weights_advice_works(key, shapesqa_tiny, tmp_path):
             continue  # a BERT checkpoint of another width; None is tested
         cfg = load_config(DEMO_CONFIG, dict(options, **{key: value}))
         MODELS.build(cfg.model)
+
+
+def test_the_missing_data_advice_works_for_every_shipped_config():
+    """Missing-file errors advise --cfg-options data_root=... (and, for the
+    paper pre-training configs, one root per source): every training config
+    has those variables, and they reach every dataset."""
+    per_source = ('webvid_root', 'cc3m_root', 'tgif_root')
+    configs = [p for p in glob.glob(osp.join(REPO, 'configs/**/*.py'),
+                                    recursive=True) if '/_base_/' not in p]
+    for path in configs:
+        consumed = consumed_variables(path)
+        keys = per_source if 'webvid' in path else ('data_root', )
+        assert set(keys) <= consumed, (path, sorted(consumed))
+        cfg = load_config(path, {k: f'/x/{k}' for k in keys})
+        roots = [node['data_root'] for where, node in
+                 _dataset_nodes(cfg._cfg_dict.to_dict())]
+        assert roots and all(r.startswith('/x/') for r in roots), (path,
+                                                                  roots)
+
+
+def _dataset_nodes(node, where=''):
+    """``(path, dict)`` of every config dict that sets ``data_root``."""
+    if isinstance(node, dict):
+        if 'data_root' in node and 'type' in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _dataset_nodes(value, f'{where}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _dataset_nodes(value, f'{where}.{i}')

@@ -68,8 +68,9 @@ def require_file(path: str, what: str) -> None:
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f'{what} {path} not found; see {DATA_DOC} for the expected '
-            'layout, or set data_root in the config '
-            '(--cfg-options data_root=/path/to/data).')
+            'layout, or set the data folder in the config (--cfg-options '
+            'data_root=/path/to/data; the paper pre-training configs have '
+            'one per source: webvid_root, cc3m_root, tgif_root).')
 
 
 def clean_caption(text: Optional[str]) -> str:

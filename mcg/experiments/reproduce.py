@@ -151,8 +151,9 @@ def _fig5(results: List[Dict], out_dir: str, written: Dict) -> str:
         tr = [r['metrics']['train']['All'] for r in runs]
         va = [r['metrics']['val']['All'] for r in runs]
         te = [r['metrics']['test']['All'] for r in runs]
+        gap = statistics.fmean(tr) - statistics.fmean(va)
         lines.append(f'| {head} | {len(runs)} | {report.spread(tr)} | {report.spread(va)} '
-                     f'| {report.spread(te)} | {statistics.fmean(tr) - statistics.fmean(va):+.1f} |')
+                     f'| {report.spread(te)} | {gap:+.1f} |')
     return '\n'.join(lines) + '\n\n![fig5](fig5.png)'
 
 

@@ -37,8 +37,8 @@ def test_corpus_layout(corpus):
     for r in train + held:
         assert os.path.isfile(os.path.join(out, 'videos', f"v_{r['video_name']}.mp4"))
     vocab = set(_load(corpus['paths']['pretrain_vocab']))
-    words = {w for r in train + held for c in r['captions'] for w in c.replace('.', ' ').split()}
-    assert words == vocab
+    words = {w for r in train + held for c in r['captions'] for w in c.replace('.', ' . ').split()}
+    assert words == vocab and '.' in vocab   # the LM targets' full stops
 
 
 def test_no_qa_video_in_pretraining(corpus):

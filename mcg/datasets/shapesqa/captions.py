@@ -142,8 +142,9 @@ def make_captions(scene: dict[str, Any], rng: np.random.Generator, num: int) -> 
 
 
 def caption_vocab(captions: list[str]) -> list[str]:
-    """Sorted distinct words of ``captions`` (the generator's output list)."""
-    return sorted({w for c in captions for w in c.replace('.', ' ').split()})
+    """Sorted distinct words and ``'.'`` of ``captions`` (a generator's
+    ``output_vocab`` list: every token of a caption is one of them)."""
+    return sorted({w for c in captions for w in c.replace('.', ' . ').split()})
 
 
 def _pick(rng: np.random.Generator, items: list[str]) -> str:

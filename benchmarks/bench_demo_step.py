@@ -34,6 +34,7 @@ DEMO = 'configs/shapesqa/mcg_tiny_shapesqa.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--config', default=DEMO)
     p.add_argument('--modes', default='fp32,bf16')
@@ -41,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--threads', type=int, default=0,
                    help='torch CPU threads (0: leave the default)')
-    p.add_argument('--cfg-options', nargs='*', default=[],
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='key=value config overrides')
     return p.parse_args(argv)
 
@@ -63,16 +64,11 @@ def build(cfg, mode: str, work_dir: str):
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict]:
     args = parse_args(argv)
-    from mmengine.config import Config, DictAction  # noqa: F401
+    from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, args.config)
                           if not osp.isabs(args.config) else args.config)
     if args.cfg_options:
-        opts = {}
-        for item in args.cfg_options:
-            key, value = item.split('=', 1)
-            opts[key] = eval(value, {}) if value[:1] in '[({0123456789-' \
-                else value
-        cfg.merge_from_dict(opts)
+        cfg.merge_from_dict(args.cfg_options)
     if args.threads:
         torch.set_num_threads(args.threads)
     modes = args.modes.split(',')

@@ -15,7 +15,7 @@ Two variants, because the published "reference" scripts disagree:
   (pywsd lemmatisation and stop-word removal, which need downloaded tagger
   data) is not reproduced.
 
-Both compare after :func:`~mcg.heads.generator.normalize_answer` (case,
+Both compare after :func:`~mcg.utils.text.normalize_answer` (case,
 spaces, trailing ``?``/``.``), and identical strings score 1 without WordNet.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from typing import Callable, Dict, List, Sequence
 
-from mcg.heads.generator import normalize_answer
+from mcg.utils.text import normalize_answer
 from .wordnet import get_wordnet
 
 VARIANTS = ('malinowski', 'nextoe')

@@ -10,9 +10,9 @@ from torch import Tensor, nn
 from mcg.models.transformer_block import Memory
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
+from mcg.utils.text import normalize_answer
 from .answer_trie import read_answers
 from .base import BaseAnswerHead, fused_cls
-from .generator import normalize_answer
 
 #: Target of a question whose answer is not among the K classes.
 IGNORE_INDEX = -100

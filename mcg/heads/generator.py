@@ -1,7 +1,6 @@
 """The paper's answer generator (AGor): causal decoder with cross-attention."""
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -17,57 +16,14 @@ from mcg.models.transformer_block import (Memory, TransformerBlock,
                                           padding_mask, with_row_groups)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
+from mcg.utils.text import normalize_answer
 from .answer_trie import AnswerTrie, read_answers
 from .base import BaseAnswerHead, select_memory
 from .decoder_embeddings import DecoderEmbeddings
+from .decoder_steps import DecoderSteps
 from .decoding import SearchConfig, beam_search, greedy_search
 
 __all__ = ['AnswerGeneratorHead', 'normalize_answer', 'read_answers']
-
-
-def normalize_answer(text: str) -> str:
-    """Canonical form shared by decoding and the metrics' normalised mode:
-    lower case, single spaces, no trailing ``?`` or ``.``."""
-    text = re.sub(r'\s+', ' ', text.lower()).strip()
-    return text.rstrip('?.').strip()
-
-
-class _DecoderSteps:
-    """Next-token log-probabilities for a decoding search.
-
-    With ``use_cache`` only the newest token runs through the blocks; their
-    caches keep the self-attention keys/values of the prefix and the
-    cross-attention keys/values of the memory (projected at the first step).
-    Without it the whole prefix is recomputed at every step.
-    """
-
-    def __init__(self, head: 'AnswerGeneratorHead', memory: Memory,
-                 memory_mask: Tensor, use_cache: bool) -> None:
-        self.head = head
-        # Group shared rows once per search, not at every step.
-        self.memory = with_row_groups(memory)
-        self.memory_mask = memory_mask
-        self.caches = [dict() for _ in head.blocks] if use_cache else None
-
-    def __call__(self, seq: Tensor) -> Tensor:
-        if self.caches is None:
-            states = self.head.decode_states(seq, self.memory,
-                                             self.memory_mask)
-        else:
-            states = self.head.decode_states(
-                seq[:, -1:], self.memory, self.memory_mask,
-                start=seq.shape[1] - 1, caches=self.caches)
-        return self.head.logits(states[:, -1]).float().log_softmax(-1)
-
-    def reorder(self, index: Tensor) -> None:
-        if self.caches is None:
-            return
-        # Beams are only reordered within their question, and all beams of
-        # a question share the memory, so the cached cross keys/values (and
-        # their row grouping) stay valid.
-        for cache in self.caches:
-            cache['self_k'] = cache['self_k'].index_select(0, index)
-            cache['self_v'] = cache['self_v'].index_select(0, index)
 
 
 @MODELS.register_module()
@@ -79,7 +35,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
     Decoding is greedy (``num_beams=1``) or beam search, batched, with a
     key/value cache; ``constrain_answers`` restricts it to complete answers
     of a list (prefix trie). Generated text is normalised with
-    :func:`normalize_answer`, as the metrics' normalised mode is.
+    :func:`mcg.utils.text.normalize_answer`, as the metrics' normalised mode is.
 
     Args:
         embed_dims: Hidden width (= text encoder width, embeddings are shared).
@@ -398,7 +354,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
             rows = torch.arange(b, device=device).repeat_interleave(k)
             memory, memory_mask = select_memory(memory, rows), \
                 memory_mask[rows]
-        steps = _DecoderSteps(self, memory, memory_mask, use_cache)
+        steps = DecoderSteps(self, memory, memory_mask, use_cache)
         bos = torch.full((b * k, 1), self.gen_id, dtype=torch.long,
                          device=device)
         if k == 1:

@@ -9,7 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mcg.datasets.anetqa import ANETQA_TYPES
-from mcg.heads.generator import normalize_answer
+from mcg.utils.text import normalize_answer
 from mcg.registry import METRICS
 
 #: Type codes pooled into "Free" (Yes/No .. Other).

@@ -198,7 +198,7 @@ class VideoQAInferencer:
                                                             'generate'):
             return [dict(r, score=None, beams=[]) for r in records]
         from mcg.heads.decoding import record_beams
-        from mcg.heads.generator import normalize_answer
+        from mcg.utils.text import normalize_answer
         with DefaultScope.overwrite_default_scope('mcg'):
             data = self._batch(video, qs)
             feats = self.model.extract_feat(data['inputs'],

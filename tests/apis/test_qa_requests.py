@@ -45,12 +45,24 @@ def test_answer_details_are_the_answers_with_consistent_beams(infer,
         scores = [s for _, s in d['beams']]
         assert scores == sorted(scores, reverse=True)
         assert all(s <= 0 for s in scores)
-        # The overfit model's best beam is its greedy answer, and the beam
-        # search's score of it equals the head's scoring of that answer
-        # (length_penalty 1): beams are decoded from the right rows.
+        # Where the beams hold the (greedy) answer, the beam search's score
+        # of it equals the head's scoring of that answer (length_penalty 1):
+        # beams are decoded from the right rows.
+        for text, score in d['beams']:
+            if text == d['answer']:
+                assert score == pytest.approx(d['score'], abs=1e-4)
+    assert infer.answer_details(video, questions[:1], 1)[0]['beams'] == []
+    # With the head searching with the same 3 beams, the answer is the best
+    # beam (greedy and 3-beam search may legitimately disagree).
+    head = infer.model.head
+    greedy_beams, head.num_beams = head.num_beams, 3
+    try:
+        details = infer.answer_details(video, questions, num_beams=3)
+    finally:
+        head.num_beams = greedy_beams
+    for d in details:
         assert d['beams'][0][0] == d['answer']
         assert d['beams'][0][1] == pytest.approx(d['score'], abs=1e-4)
-    assert infer.answer_details(video, questions[:1], 1)[0]['beams'] == []
 
 
 def test_sampled_frames_are_the_test_samplers_in_order(infer, train_video):

@@ -91,7 +91,14 @@ def test_unreadable_video_is_reported(tmp_path, shapesqa_tiny):
     shutil.copytree(shapesqa_tiny, root)
     bad = root / 'videos' / 'v_synte00000.mp4'
     bad.write_bytes(b'not a video')
+    # By default a test-time unreadable video becomes a flagged placeholder
+    # (its questions are counted wrong); strict loading names the file.
     ds = ActivityNetQADataset(str(root), 'test', pipeline=PIPELINE,
                               test_mode=True)
+    metas = [s.metainfo for s in ds[0]['data_samples']]
+    assert metas and all('v_synte00000.mp4' in m['video_error']
+                         for m in metas)
+    strict = ActivityNetQADataset(str(root), 'test', pipeline=PIPELINE,
+                                  test_mode=True, report_unreadable=False)
     with pytest.raises(VideoReadError, match='v_synte00000.mp4'):
-        ds[0]
+        strict[0]

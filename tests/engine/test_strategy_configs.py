@@ -70,7 +70,8 @@ def test_grad_checkpoint_switch_gives_the_same_gradients(micro_cfg):
     plain_cfg = micro_cfg.model
     ckpt_cfg = Config(dict(model=micro_cfg.model.to_dict()))
     switched = _tools_train().set_grad_checkpoint(ckpt_cfg)
-    assert sorted(switched) == ['model.text_encoder', 'model.video_encoder']
+    assert sorted(switched) == ['model.fusor', 'model.head',
+                                'model.text_encoder', 'model.video_encoder']
     example = Config.fromfile(osp.join(STRATEGY_DIR,
                                        'mcg_tiny_shapesqa_grad_ckpt.py'))
     for part in ('video_encoder', 'text_encoder'):

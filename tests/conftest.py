@@ -1,4 +1,5 @@
 """Shared fixtures: a tiny ShapesQA dataset and tiny configs."""
+import logging
 import os
 import os.path as osp
 import subprocess
@@ -162,3 +163,24 @@ def overfit_checkpoint(shapesqa_tiny, tmp_path_factory):
     config = str(out / 'micro_shapesqa.py')
     cfg.dump(config)
     return config, ckpt, steps
+
+
+@pytest.fixture
+def log_lines(request):
+    """Messages logged through MMLogger's current instance during a test.
+
+    A logger named after the test is created, so it is the current instance
+    that ``print_log(..., logger='current')`` writes to.
+    """
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance(f'mcg_test_{request.node.nodeid}')
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Keep()
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)

@@ -1,11 +1,9 @@
 """NExT-OE as released (rows of doc-doc/NExT-OE) through the shipped config:
 repeated (video, qid) pairs in train.csv, second references at test."""
-import logging
 import os
 
 import pytest
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 
 from .benchmark_fixtures import (NEXTOE_TEST_EXTRA, NEXTOE_TRAIN_ROWS,
                                  make_nextoe_release)
@@ -24,21 +22,6 @@ def release(tmp_path_factory):
 def cfg():
     return Config.fromfile(os.path.join(REPO, 'configs', 'mcg',
                                         'mcg_nextqa-oe_8f.py'))
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_instance('mcg_nextoe_release_test')
-    records = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record.getMessage())
-
-    handler = Keep()
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def test_train_split_keeps_every_released_question(release, cfg, log_lines):

@@ -1,11 +1,9 @@
 """CLEVRER's two overalls through the shipped config: Table X's mean of the
 four type accuracies (the default) and run_mc.py's pooled multiple choice."""
-import logging
 import os
 
 import pytest
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 
 from tests.conftest import REPO
 from tests.datasets.benchmark_fixtures import make_clevrer
@@ -32,21 +30,6 @@ def items(tmp_path_factory):
                                        'mcg_clevrer_8f.py'))
     dataset = build(dict(cfg.test_dataloader.dataset, data_root=root))
     return cfg, [dataset[i] for i in range(len(dataset))]
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_instance('mcg_clevrer_overall_test')
-    records = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record.getMessage())
-
-    handler = Keep()
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def test_default_overall_is_table_x_type_mean(items, log_lines):

@@ -1,29 +1,12 @@
 """Questions cut at max_question_len or holding [UNK] tokens are reported
 once per run, with counts, by the model that tokenises them."""
 import copy
-import logging
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_instance('mcg_question_audit_test')
-    records = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record.getMessage())
-
-    handler = Keep()
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def predict(model, questions):

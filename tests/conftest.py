@@ -1,4 +1,5 @@
 """Shared fixtures: a tiny ShapesQA dataset and tiny configs."""
+import json
 import logging
 import os
 import os.path as osp
@@ -184,3 +185,17 @@ def log_lines(request):
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)
+
+
+@pytest.fixture(scope='session')
+def train_video(shapesqa_tiny):
+    """A tiny-preset training video, its questions and their answers."""
+    with open(osp.join(shapesqa_tiny, 'train_q.json')) as f:
+        qs = json.load(f)
+    with open(osp.join(shapesqa_tiny, 'train_a.json')) as f:
+        ans = {a['question_id']: a['answer'] for a in json.load(f)}
+    name = qs[0]['video_name']
+    mine = [q for q in qs if q['video_name'] == name]
+    video = osp.join(shapesqa_tiny, 'videos', f'v_{name}.mp4')
+    return video, [q['question'] for q in mine], [ans[q['question_id']]
+                                                  for q in mine]

@@ -19,20 +19,6 @@ def infer(overfit_checkpoint):
     return VideoQAInferencer(config, ckpt)
 
 
-@pytest.fixture(scope='module')
-def train_video(shapesqa_tiny):
-    """A training video and its questions and answers."""
-    with open(osp.join(shapesqa_tiny, 'train_q.json')) as f:
-        qs = json.load(f)
-    with open(osp.join(shapesqa_tiny, 'train_a.json')) as f:
-        ans = {a['question_id']: a['answer'] for a in json.load(f)}
-    name = qs[0]['video_name']
-    mine = [q for q in qs if q['video_name'] == name]
-    video = osp.join(shapesqa_tiny, 'videos', f'v_{name}.mp4')
-    return video, [q['question'] for q in mine], [ans[q['question_id']]
-                                                  for q in mine]
-
-
 def test_answer_details_are_the_answers_with_consistent_beams(infer,
                                                               train_video):
     video, questions, answers = train_video

@@ -26,6 +26,9 @@ CLASSIFIER = 'configs/shapesqa/heads/mcg_tiny_shapesqa_ch.py'
 EXPERIMENTS = ('retrieval', 'table5', 'fig4', 'fig5', 'table6')
 FRAMES = (2, 4, 8, 12, 16)
 WORD_EMBEDDINGS = 'text_encoder.bert.embeddings.word_embeddings'
+MCG_ROW = 'w/ JUM & MCL & CCG (MCG)'
+#: Frames of the fine-tuning recipe (``num_frames`` of :data:`GENERATOR`).
+RECIPE_FRAMES = 8
 
 #: Data preset, pre-training and fine-tuning overrides per profile.
 PROFILES: Dict[str, Dict] = {
@@ -85,24 +88,34 @@ def table5_runs(profile: Dict, seeds: int) -> List[Run]:
         ('w/ JUM', CLASSIFIER, None, None),
         ('w/ JUM & MCL (MCG-CH)', CLASSIFIER, pre.name, None),
         ('w/ JUM & CCG (scratch)', GENERATOR, None, None),
-        ('w/ JUM & MCL & CCG (MCG)', GENERATOR, pre.name, None),
     ]
     runs = [pre]
     for seed in range(seeds):
         for row, config, init, extra in rows:
             runs.append(_finetune(_slug(row), config, profile, seed, init,
                                   extra, table_row=row))
+        runs.append(_mcg(profile, seed, table_row=MCG_ROW))
     return runs
+
+
+def _mcg(profile: Dict, seed: int, **labels) -> Run:
+    """The full MCG fine-tuning row, one run shared by Table V, Fig. 4 and
+    Table VI (its 8 frames)."""
+    return _finetune(_slug(MCG_ROW), GENERATOR, profile, seed, 'pretrain_mcl',
+                     **labels)
 
 
 def fig4_runs(profile: Dict, seeds: int) -> List[Run]:
     """Fig. 4: pre-training without ICL, without TCL, with both."""
     variants = [('MCL (ICL+TCL)', {}), ('w/o ICL', dict(icl=0)),
                 ('w/o TCL', dict(tcl=0))]
-    pres = [_pretrain(f'pretrain_{_slug(v)}', profile, **off) for v, off in variants]
+    # The full objective is the same run as Table V's ``pretrain_mcl``.
+    pres = [_pretrain('pretrain_mcl' if not off else f'pretrain_{_slug(v)}',
+                      profile, **off) for v, off in variants]
     runs = list(pres)
     for seed in range(seeds):
-        for (variant, _), pre in zip(variants, pres):
+        runs.append(_mcg(profile, seed, variant=variants[0][0]))
+        for (variant, _), pre in zip(variants[1:], pres[1:]):
             runs.append(_finetune(f'fig4_{_slug(variant)}', GENERATOR, profile,
                                   seed, pre.name, variant=variant))
     return runs
@@ -127,6 +140,9 @@ def table6_runs(profile: Dict, seeds: int) -> List[Run]:
     runs = [pre]
     for seed in range(seeds):
         for frames in FRAMES:
+            if frames == RECIPE_FRAMES:
+                runs.append(_mcg(profile, seed, frames=frames))
+                continue
             runs.append(_finetune(
                 f'table6_{frames}f', GENERATOR, profile, seed, pre.name,
                 {'num_frames': frames, 'model.video_encoder.num_frames': frames},

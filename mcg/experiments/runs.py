@@ -5,7 +5,11 @@ and a seed: every configuration of an experiment is a config swap of
 existing components. :func:`run_queue` executes runs in order, skipping
 those whose ``result.json`` already exists under the output folder (so a
 stopped reproduction resumes where it stopped), and prints one progress
-line per run.
+line per run. Runs with the same name are the same training (experiments
+share them, e.g. Table V's MCG row is Fig. 4's "ICL+TCL" bar); a finished
+run whose stored setting differs from the requested one is refused rather
+than reused, and a run another live process is executing is left to it
+(two ``reproduce`` calls on one folder split the work).
 """
 from __future__ import annotations
 
@@ -89,13 +93,23 @@ def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict]
     for i, run in enumerate(runs, 1):
         done = load_result(out_dir, run.name)
         if done is not None:
-            results.append(done)
+            check_same_setting(run, done)
+            # This experiment's labels: a shared run is grouped its way.
+            results.append({**done, 'labels': run.labels})
             log(f'[{i}/{len(runs)}] {run.name}: done earlier, skipped')
             continue
         work_dir = run_dir(out_dir, run.name)
         os.makedirs(work_dir, exist_ok=True)
+        owner = claim(work_dir)
+        if owner is not None:
+            log(f'[{i}/{len(runs)}] {run.name}: running in process {owner}, '
+                'left to it (run again afterwards for the full report)')
+            continue
         t0 = time.time()
-        metrics = execute(run, work_dir)
+        try:
+            metrics = execute(run, work_dir)
+        finally:
+            os.remove(osp.join(work_dir, CLAIM))
         wall = time.time() - t0
         durations.append(wall)
         result = {**asdict(run), 'metrics': metrics, 'wall_s': round(wall, 1),
@@ -108,3 +122,61 @@ def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict]
         log(f'[{i}/{len(runs)}] {run.name}: {wall:.0f} s, elapsed '
             f'{time.time() - start:.0f} s, ETA {eta:.0f} s ({left} left)')
     return results
+
+
+#: File marking a run as being executed, holding the executing process id.
+CLAIM = 'running.pid'
+#: Fields of a stored result that must equal the requested run's.
+SETTING = ('config', 'kind', 'seed', 'options', 'init_from', 'eval_train')
+
+
+def check_same_setting(run: Run, done: Dict) -> None:
+    """Refuse a stored result of the same name but another setting.
+
+    Raises:
+        ValueError: Names the differing fields and the folder to remove.
+    """
+    wanted = asdict(run)
+    diff = [k for k in SETTING if done.get(k) != wanted[k]]
+    if diff:
+        raise ValueError(
+            f'run {run.name!r} in the output folder was made with another '
+            f'setting ({", ".join(f"{k}: {done.get(k)!r} != {wanted[k]!r}" for k in diff)}); '
+            f'remove {done.get("work_dir") or run.name} or use another --out')
+
+
+def claim(work_dir: str) -> Optional[int]:
+    """Mark ``work_dir`` as ours; return the live owner's pid if it is not.
+
+    A claim left by a process that no longer exists is taken over.
+    """
+    path = osp.join(work_dir, CLAIM)
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                with open(path, encoding='utf-8') as f:
+                    pid = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                return pid
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, 'w') as f:
+            f.write(str(os.getpid()))
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,6 +1,6 @@
 """Forward+backward time of each attention implementation at mcg's shapes.
 
-Times :func:`mcg.models.attention.attend` with every implementation that
+Times :func:`mcg.layers.attention.attend` with every implementation that
 runs on the device (SDPA's default, its single backends, explicit matmul),
 in fp32 and under bf16 autocast, on the attention shapes of a ViT-B
 TimeSformer (temporal: 8 tokens; spatial: 197 tokens at 224 px, 577 at
@@ -9,7 +9,7 @@ ShapesQA demo model. Implementations alternate within each repetition so
 machine load affects all alike; the median CPU time of this process is
 reported (with one thread it is the compute time, and it is far steadier
 than wall time on a shared machine), with the pick of
-:func:`mcg.models.attention.choose_impl` marked. These numbers justify the
+:func:`mcg.layers.attention.choose_impl` marked. These numbers justify the
 defaults of ``choose_impl`` (docs/benchmarks.md).
 
 Usage::
@@ -31,7 +31,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from benchmarks.common import machine_line  # noqa: E402
-from mcg.models.attention import IMPLS, attend, choose_impl  # noqa: E402
+from mcg.layers.attention import IMPLS, attend, choose_impl  # noqa: E402
 
 #: name -> (batch, heads, query length, key length, head width)
 CASES: Dict[str, Tuple[int, int, int, int, int]] = {

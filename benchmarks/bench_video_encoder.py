@@ -5,7 +5,7 @@ Both models carry the same weights (a random HF model converted with
 the script first checks that their outputs agree, then times training steps
 (forward, a scalar loss, backward) alternating the two models so that machine
 load affects both alike, in fp32 and under bf16 autocast. mcg runs with its
-default attention policy (``auto``, :func:`mcg.models.attention.choose_impl`)
+default attention policy (``auto``, :func:`mcg.layers.attention.choose_impl`)
 and with each alternative implementation (``--impls``); the summary gives the
 HF/mcg speed ratio of each, per dtype, and the output difference to HF.
 
@@ -36,7 +36,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from benchmarks.common import cpu_name, saved_bytes  # noqa: E402
 from mcg.encoders import TimeSformerEncoder  # noqa: E402
 from mcg.encoders.convert import hf_timesformer_to_mcg, hf_to_mcg_tokens
-from mcg.models.attention import IMPLS, choose_impl  # noqa: E402
+from mcg.layers.attention import IMPLS, choose_impl  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

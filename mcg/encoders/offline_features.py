@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from mcg.datasets.transforms.base import BaseTransform
 from mcg.datasets.transforms.loading import VideoReadError
-from mcg.models.transformer_block import TransformerBlock
+from mcg.layers.transformer_block import TransformerBlock
 from mcg.registry import MODELS, TRANSFORMS
 from .base import BaseVideoEncoder
 

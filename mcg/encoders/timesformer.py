@@ -3,7 +3,7 @@
 Built from timm's ViT layers (``Attention``, ``Mlp``, ``PatchEmbed``), so the
 spatial part keeps timm's parameter names and a timm ViT checkpoint loads
 directly (see :mod:`mcg.encoders.weight_init`); attention runs through
-:func:`mcg.models.attention.attend` (SDPA or explicit matmul, chosen per
+:func:`mcg.layers.attention.attend` (SDPA or explicit matmul, chosen per
 device and dtype). Tokens are laid out time-major:
 index ``1 + t * N + n`` holds patch ``n`` of frame ``t``.
 """
@@ -17,7 +17,7 @@ from timm.layers import Attention, DropPath, Mlp, PatchEmbed, trunc_normal_
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from mcg.models.attention import AUTO, attend, check_impl
+from mcg.layers.attention import AUTO, attend, check_impl
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
 from .base import BaseVideoEncoder
@@ -35,7 +35,7 @@ def run_attention(attn: Attention, x: Tensor, impl: str) -> Tensor:
     Args:
         attn: timm ``Attention`` (no q/k norm, no gate).
         x: (B, N, C) tokens.
-        impl: ``'auto'`` or one of :data:`mcg.models.attention.IMPLS`.
+        impl: ``'auto'`` or one of :data:`mcg.layers.attention.IMPLS`.
 
     Returns:
         (B, N, C) output of the projection.
@@ -64,7 +64,7 @@ class DividedSpaceTimeBlock(nn.Module):
         attn_drop: Attention dropout.
         drop_path: Stochastic-depth rate.
         attn_impl: Attention implementation (``'auto'``: by device, dtype
-            and length, see :mod:`mcg.models.attention`).
+            and length, see :mod:`mcg.layers.attention`).
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0,
@@ -140,7 +140,7 @@ class TimeSformerEncoder(BaseVideoEncoder):
             returns CLS + time-averaged patch tokens (the official layout).
         gradient_checkpointing: Recompute each block in backward.
         attn_impl: Attention implementation (``'auto'``: by device, dtype
-            and length, see :mod:`mcg.models.attention`).
+            and length, see :mod:`mcg.layers.attention`).
         init_std: Std of the random init of linear layers and embeddings
             (0.02, ViT's, suits 768-wide models; narrow models trained from
             scratch learn faster with a larger one).

@@ -23,7 +23,7 @@ BLOCK_CLASSES = (
     'mcg.encoders.timesformer.DividedSpaceTimeBlock',
     'timm.models.vision_transformer.Block',
     'transformers.models.bert.modeling_bert.BertLayer',
-    'mcg.models.transformer_block.TransformerBlock',
+    'mcg.layers.transformer_block.TransformerBlock',
 )
 
 

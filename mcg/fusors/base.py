@@ -24,7 +24,7 @@ class BaseFusor(BaseModule):
             text: (B, Lt, Dt) question states.
             text_mask: (B, Lt) 1 for tokens, 0 for padding.
             video: (B, Lv, Dv) video tokens, or a list of
-                :class:`~mcg.models.transformer_block.MemoryPart` (clips
+                :class:`~mcg.layers.transformer_block.MemoryPart` (clips
                 shared by several questions).
             video_mask: Optional (B, Lv) mask.
 

@@ -14,7 +14,7 @@ arrangement so the official layout is a config swap:
   every update is shared), once :meth:`bind` has handed it the text encoder.
 
 Either way the blocks run through mcg's SDPA
-:class:`~mcg.models.transformer_block.TransformerBlock`. The first output
+:class:`~mcg.layers.transformer_block.TransformerBlock`. The first output
 token is the question's ``[CLS]`` (the official code's ``[ENC]``), which plays
 the role of ``[FUS]``.
 """
@@ -26,8 +26,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from mcg.models.attention import AUTO
-from mcg.models.transformer_block import (Memory, TransformerBlock,
+from mcg.layers.attention import AUTO
+from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
@@ -97,7 +97,7 @@ class ConcatSelfAttentionFusor(BaseFusor):
         share_text_encoder: Run the text encoder's layers instead of own
             blocks (official MCG). Needs :meth:`bind`.
         attn_impl: Attention implementation (``'auto'``: by device and
-            dtype, see :mod:`mcg.models.attention`).
+            dtype, see :mod:`mcg.layers.attention`).
         gradient_checkpointing: Recompute each block in backward.
         init_cfg: MMEngine init config.
     """

@@ -8,8 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from mcg.models.attention import AUTO
-from mcg.models.transformer_block import (Memory, TransformerBlock,
+from mcg.layers.attention import AUTO
+from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           bert_layer_key_map, padding_mask,
                                           with_row_groups)
 from mcg.registry import MODELS
@@ -52,7 +52,7 @@ class CrossAttentionFusor(BaseFusor):
         norm_first: Pre-norm blocks plus a final LayerNorm (for models
             trained from scratch); False = BERT's post-norm (the paper).
         attn_impl: Attention implementation (``'auto'``: by device and
-            dtype, see :mod:`mcg.models.attention`).
+            dtype, see :mod:`mcg.layers.attention`).
         gradient_checkpointing: Recompute each block in backward: the
             activations of one block instead of all, for about one more
             forward pass.

@@ -7,7 +7,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mcg.models.transformer_block import Memory, MemoryPart
+from mcg.layers.transformer_block import Memory, MemoryPart
 from mcg.registry import MODELS
 
 

@@ -18,7 +18,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mcg.losses.base import project_fp32
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 from mcg.registry import MODELS
 from .base import select_memory
 

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from mcg.models.transformer_block import Memory
+from mcg.layers.transformer_block import Memory
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer

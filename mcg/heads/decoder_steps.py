@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor
 
-from mcg.models.transformer_block import Memory, with_row_groups
+from mcg.layers.transformer_block import Memory, with_row_groups
 
 if TYPE_CHECKING:  # only for the annotation; the head imports this module
     from .generator import AnswerGeneratorHead

@@ -11,8 +11,8 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from mcg.fusors.cross_attention import _init_bert_style, load_bert_layers
-from mcg.models.attention import AUTO
-from mcg.models.transformer_block import (Memory, TransformerBlock,
+from mcg.layers.attention import AUTO
+from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask, with_row_groups)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
@@ -79,7 +79,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         attend_memory_padding: Cross-attend to padded memory positions too,
             as the official decoder does (it passes no encoder mask).
         attn_impl: Attention implementation (``'auto'``: by device and
-            dtype, see :mod:`mcg.models.attention`).
+            dtype, see :mod:`mcg.layers.attention`).
         gradient_checkpointing: Recompute each block in backward (training
             without a decoding cache): activations of one block instead of
             all, for about one more forward pass.

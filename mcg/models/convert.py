@@ -44,7 +44,7 @@ from torch import Tensor
 
 from mcg.encoders.convert import (Conversion, Rule, apply_rules,
                                   timesformer_rules)
-from mcg.models.transformer_block import bert_layer_key_map
+from mcg.layers.transformer_block import bert_layer_key_map
 
 #: Rows of the bert-base-uncased vocabulary; official MCG appends [DEC], [ENC].
 BERT_VOCAB = 30522

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.models.feature_cache import VideoFeatureCache, clip_key
 from mcg.models.question_audit import QuestionAudit
-from mcg.models.transformer_block import MemoryPart, shared_part
+from mcg.layers.transformer_block import MemoryPart, shared_part
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
                           build_loss, build_text_encoder, build_video_encoder)
 

@@ -7,7 +7,7 @@ from transformers import BertConfig, BertModel
 
 from mcg.encoders import BertTextEncoder
 from mcg.fusors import ConcatSelfAttentionFusor
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
 
@@ -47,7 +47,7 @@ def test_own_blocks_equal_hf_bert_over_concatenation():
     fusor = ConcatSelfAttentionFusor(DIMS, DIMS, num_layers=2,
                                      num_heads=HEADS, ffn_dims=FFN,
                                      dropout=0.0).eval()
-    from mcg.models.transformer_block import bert_layer_key_map
+    from mcg.layers.transformer_block import bert_layer_key_map
     sd = bert.state_dict()
     mapped = {}
     for i in range(2):

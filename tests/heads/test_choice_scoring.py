@@ -4,7 +4,7 @@ import copy
 import pytest
 import torch
 
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
 

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from mcg.heads import AnswerClassifierHead, top_answers
 from mcg.losses import AnswerClassificationLoss
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 from mcg.structures import VideoQADataSample
 
 

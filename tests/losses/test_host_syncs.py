@@ -15,7 +15,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from mcg.losses import (InstanceContrastiveLoss, LanguageModelingLoss,
                         TokenContrastiveLoss)
-from mcg.models.transformer_block import MemoryPart
+from mcg.layers.transformer_block import MemoryPart
 
 
 class ValueReads(TorchDispatchMode):

@@ -5,7 +5,7 @@ from torch import nn
 
 from mcg.fusors.cross_attention import CrossAttentionFusor
 from mcg.heads.generator import AnswerGeneratorHead
-from mcg.models.transformer_block import TransformerBlock
+from mcg.layers.transformer_block import TransformerBlock
 
 
 def reference_pre_norm(block, x, memory):

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mcg.encoders import TimeSformerEncoder
-from mcg.models.attention import (IMPLS, attend, check_impl, choose_impl,
+from mcg.layers.attention import (IMPLS, attend, check_impl, choose_impl,
                                   resolve_impl)
 
 CPU_IMPLS = [i for i in IMPLS if i != 'efficient']  # CUDA-only backend

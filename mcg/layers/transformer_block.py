@@ -30,7 +30,7 @@ class MemoryPart(NamedTuple):
     projected once per source row. When every part of a memory shares one
     ``index`` (the fusor's clip memory, a generator's memory during beam
     search), the rows attend to them without copying (see
-    :mod:`mcg.models.grouped_attention`); ten questions about one video pay
+    :mod:`mcg.layers.grouped_attention`); ten questions about one video pay
     for one projection and one copy of its keys/values. ``groups`` caches the
     rows' grouping (:func:`with_row_groups`), so it is worked out once per
     batch rather than in every layer.
@@ -111,8 +111,8 @@ class MultiHeadAttention(nn.Module):
         num_heads: Number of heads.
         kv_dims: Width of keys/values input (memory width for cross-attention).
         dropout: Attention-probability dropout.
-        attn_impl: ``'auto'`` (:func:`mcg.models.attention.choose_impl`) or
-            an implementation of :data:`mcg.models.attention.IMPLS`.
+        attn_impl: ``'auto'`` (:func:`mcg.layers.attention.choose_impl`) or
+            an implementation of :data:`mcg.layers.attention.IMPLS`.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,

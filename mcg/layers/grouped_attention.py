@@ -85,7 +85,7 @@ def grouped_attention(q: Tensor, k: Tensor, v: Tensor, groups: RowGroups,
         groups: From :func:`group_rows` for the batch's source index.
         mask: Boolean (B, 1, 1 or Lq, M) mask, True = attend.
         dropout_p: Attention dropout.
-        impl: See :func:`mcg.models.attention.attend`.
+        impl: See :func:`mcg.layers.attention.attend`.
 
     Returns:
         (B, H, Lq, dv), equal to attending each row to its source's keys.

@@ -4,9 +4,9 @@ import torch
 
 from benchmarks.common import saved_bytes
 from mcg.fusors.cross_attention import CrossAttentionFusor
-from mcg.models.attention import attend
-from mcg.models.grouped_attention import group_rows, grouped_attention
-from mcg.models.transformer_block import (MemoryPart, padding_mask,
+from mcg.layers.attention import attend
+from mcg.layers.grouped_attention import group_rows, grouped_attention
+from mcg.layers.transformer_block import (MemoryPart, padding_mask,
                                           shared_part)
 
 INDICES = {

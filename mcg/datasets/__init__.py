@@ -1,10 +1,11 @@
 """Datasets, transforms and collation."""
-from .anetqa import ANETQA_TYPES, ActivityNetQADataset, AnnotationError
+from .anetqa import ANETQA_TYPES, ActivityNetQADataset
 from .base_videoqa import UnreadableVideoGuard, VideoQABaseDataset
 from .clevrer import CLEVRERDataset
 from .collate import videoqa_collate
 from .msrvttqa import MSRVTTQADataset, MSVDQADataset
 from .nextqa import NExTOEDataset, NExTQADataset
+from .text_files import AnnotationError
 from .tgifqa import TGIFQADataset
 from .tvqa import TVQADataset
 from .transforms import *  # noqa: F401,F403  (registers the transforms)

@@ -43,6 +43,32 @@ def load_json(path: str, doc: str) -> Any:
     return read_json(path)
 
 
+def load_json_records(path: str, fields: Dict[str, type],
+                      doc: str) -> List[dict]:
+    """Records of a JSON file holding a list of objects, fields checked.
+
+    Args:
+        path: The ``.json`` file.
+        fields: Required field name -> type (bool never passes as int).
+        doc: Preparation doc named when the file is missing.
+
+    Returns:
+        The records, in file order.
+
+    Raises:
+        FileNotFoundError: The file does not exist (names ``doc``).
+        AnnotationError: Not valid JSON (file, line, column), not a list,
+            or a record lacks a field or has a wrong-typed one (file,
+            record index, field).
+    """
+    records = load_json(path, doc)
+    if not isinstance(records, list):
+        raise AnnotationError(f'{path}: expected a JSON list of records, got '
+                              f'{type(records).__name__}')
+    return [check_fields(rec, fields, f'{path}: record {i}')
+            for i, rec in enumerate(records)]
+
+
 def load_jsonl_records(path: str, fields: Dict[str, type],
                        doc: str) -> List[dict]:
     """Records of a JSON-lines file; blank lines are skipped.

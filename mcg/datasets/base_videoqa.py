@@ -18,7 +18,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mcg.registry import TRANSFORMS
-from .anetqa import AnnotationError
+from .text_files import AnnotationError
 from .transforms.loading import VideoReadError
 
 #: ``(video_id, video_path, qa)``: one question and where its video is.
@@ -174,7 +174,10 @@ class VideoQABaseDataset(BaseDataset):
             or one item per question.
         pipeline: Transform configs (built from mcg's ``TRANSFORMS``).
         test_mode: Evaluation mode: unreadable videos become flagged
-            placeholder items instead of errors.
+            placeholder items instead of errors (see ``report_unreadable``).
+        report_unreadable: In test mode, turn an unreadable video into a
+            zero-clip item flagged ``video_error`` (counted wrong and listed
+            by the metric; default); False stops the evaluation at it.
         placeholder_shape: ``(T, H, W)`` of placeholder clips; None infers it
             from the pipeline.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
@@ -185,7 +188,7 @@ class VideoQABaseDataset(BaseDataset):
 
     def __init__(self, data_root: str, split: str = 'train',
                  group_by_video: bool = True, pipeline: Sequence = (),
-                 test_mode: bool = False,
+                 test_mode: bool = False, report_unreadable: bool = True,
                  placeholder_shape: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
         self.split = split
@@ -194,7 +197,7 @@ class VideoQABaseDataset(BaseDataset):
                     for t in pipeline]
         super().__init__(data_root=data_root, pipeline=pipeline,
                          test_mode=test_mode, **kwargs)
-        if test_mode and pipeline:
+        if test_mode and report_unreadable and pipeline:
             self.pipeline = UnreadableVideoGuard(self.pipeline,
                                                  placeholder_shape)
 

@@ -15,7 +15,7 @@ import os
 from typing import List, Optional, Sequence
 
 from mcg.registry import DATASETS
-from .anetqa import AnnotationError
+from .text_files import AnnotationError
 from .annotation_io import check_fields, load_json
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, first_existing, require_dir)

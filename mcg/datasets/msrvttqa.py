@@ -19,8 +19,8 @@ import re
 from typing import Dict, List, Optional
 
 from mcg.registry import DATASETS
-from .anetqa import AnnotationError, load_json_records
-from .annotation_io import load_jsonl_records
+from .text_files import AnnotationError
+from .annotation_io import load_json_records, load_jsonl_records
 from .text_files import iter_lines
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, require_dir, require_file)
@@ -99,7 +99,8 @@ class MSRVTTQADataset(VideoQABaseDataset):
         else:
             source = require_file(self.path(f'{self.split}_qa.json'),
                                   self.DATA_DOC)
-            for rec in load_json_records(source, self.ORIGINAL_FIELDS):
+            for rec in load_json_records(source, self.ORIGINAL_FIELDS,
+                                         self.DATA_DOC):
                 stem = self.original_video_stem(rec['video_id'])
                 qid = f'{self.split}_{rec["id"]}'
                 entries.append(self._entry(folder, stem, qid, rec))

@@ -17,7 +17,7 @@ from typing import Dict, List
 from mmengine.logging import print_log
 
 from mcg.registry import DATASETS
-from .anetqa import AnnotationError
+from .text_files import AnnotationError
 from .annotation_io import load_csv_records, load_json
 from .base_videoqa import QuestionEntry, VideoQABaseDataset, require_dir
 

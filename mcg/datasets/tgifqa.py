@@ -12,7 +12,7 @@ import os
 from typing import List, Sequence
 
 from mcg.registry import DATASETS
-from .anetqa import AnnotationError
+from .text_files import AnnotationError
 from .annotation_io import load_csv_records
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset, first_existing,
                            require_dir)

@@ -9,7 +9,7 @@ import re
 from typing import List, Optional, Tuple, Union
 
 from mcg.registry import DATASETS
-from .anetqa import AnnotationError
+from .text_files import AnnotationError
 from .annotation_io import load_jsonl_records
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, first_existing, require_dir)

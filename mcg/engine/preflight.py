@@ -5,7 +5,7 @@ import copy
 
 from mmengine.config import Config
 
-from mcg.datasets.anetqa import AnnotationError
+from mcg.datasets.text_files import AnnotationError
 from mcg.utils.pretrained import MissingPretrainedError
 from .launch import MissingPackageError
 

@@ -102,3 +102,27 @@ def test_unreadable_video_is_reported(tmp_path, shapesqa_tiny):
                                   test_mode=True, report_unreadable=False)
     with pytest.raises(VideoReadError, match='v_synte00000.mp4'):
         strict[0]
+
+
+def test_repeated_question_id_and_file_order(tmp_path):
+    # The loader shares VideoQABaseDataset's checks and grouping: a repeated
+    # question id would be dropped silently by the metrics, so it stops the
+    # loading; per-question items keep the file order, grouped items the
+    # order of each video's first question.
+    os.makedirs(tmp_path / 'videos')
+    questions = [dict(video_name=v, question=f'q{i}', question_id=f'{v}_{i}')
+                 for i, v in enumerate('abab')]
+    _write(tmp_path, 'train_q.json', questions)
+    _write(tmp_path, 'train_a.json', [
+        dict(answer='x', type=0, question_id=q['question_id'])
+        for q in questions])
+    flat = ActivityNetQADataset(str(tmp_path), 'train', group_by_video=False)
+    assert [flat.get_data_info(i)['qa'][0]['question']
+            for i in range(len(flat))] == ['q0', 'q1', 'q2', 'q3']
+    grouped = ActivityNetQADataset(str(tmp_path), 'train')
+    assert [[qa['question'] for qa in grouped.get_data_info(i)['qa']]
+            for i in range(len(grouped))] == [['q0', 'q2'], ['q1', 'q3']]
+
+    _write(tmp_path, 'train_q.json', questions + [questions[0]])
+    with pytest.raises(AnnotationError, match=r"record 4.*'a_0'"):
+        ActivityNetQADataset(str(tmp_path), 'train')

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 
-from mcg.datasets.anetqa import AnnotationError
+from mcg.datasets.text_files import AnnotationError
 from mcg.datasets.pretrain import (CC3MDataset, ShapesQACaptionDataset,
                                    TGIFQAPretrainDataset, WebVidDataset,
                                    describe_scene)

@@ -1,21 +1,10 @@
 """Pre-extracted video features as the video tokens (Table V baseline).
 
-The paper's ablation baseline replaces the end-to-end video encoder (JUM)
-with an offline feature extractor. Here the extractor's output is read from
-disk, one file per video, and flows through the standard data path as a
-"video" whose frames are feature maps:
-
-* :class:`LoadVideoFeatures` (pipeline step, replaces decoding) reads
-  ``<feature_dir>/<video_id>.npy`` (or ``.npz``/``.pt``), an array of shape
-  (N, D) (one vector per time step, e.g. ResNet pool5 per second) or
-  (N, H, W, D) (a feature grid per time step), resamples the N steps to T
-  segments by averaging, and stores them as ``results['imgs']`` in the
-  (T, H, W, C) layout of decoded frames. ``PackVideoQAInputs`` and the
-  collate function then yield (B, T, D, H, W) float inputs.
-* :class:`VideoFeaturePreprocessor` moves them to the device as float,
-  without the pixel normalisation of ``VideoQADataPreprocessor``.
-* :class:`OfflineFeatureEncoder` projects each feature to the model width,
-  adds a time embedding and a summary token: (B, 1 + T*H*W, embed_dims).
+The features are read by the dataset transform
+:class:`mcg.datasets.transforms.features.LoadVideoFeatures` and moved to the
+device unnormalised by
+:class:`mcg.models.data_preprocessor.VideoFeaturePreprocessor`; this encoder
+turns the (B, T, D, H, W) features into (B, 1 + T*H*W, embed_dims) tokens.
 
 It is also the minimal example of a non-TimeSformer video encoder: anything
 deriving :class:`BaseVideoEncoder` that returns (B, L, embed_dims) with a
@@ -23,119 +12,15 @@ summary token first plugs into the model.
 """
 from __future__ import annotations
 
-import os
-from typing import Dict, Optional, Sequence
+from typing import Optional
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseDataPreprocessor
 from torch import Tensor, nn
 
-from mcg.datasets.transforms.base import BaseTransform
-from mcg.datasets.transforms.loading import VideoReadError
 from mcg.layers.transformer_block import TransformerBlock
-from mcg.registry import MODELS, TRANSFORMS
+from mcg.registry import MODELS
 from .base import BaseVideoEncoder
-
-
-def load_feature_file(path: str) -> np.ndarray:
-    """Read one video's features (.npy, .npz first array, or .pt tensor)."""
-    if path.endswith('.npy'):
-        return np.load(path)
-    if path.endswith('.npz'):
-        with np.load(path) as data:
-            return data[data.files[0]]
-    if path.endswith('.pt'):
-        return torch.load(path, map_location='cpu').numpy()
-    raise ValueError(f'unsupported feature file {path} (.npy, .npz, .pt)')
-
-
-def resample_segments(feats: np.ndarray, num_segments: int) -> np.ndarray:
-    """Average N time steps into ``num_segments`` equal segments.
-
-    With fewer steps than segments, steps are repeated (nearest).
-
-    Args:
-        feats: (N, ...) features.
-        num_segments: T.
-
-    Returns:
-        (T, ...) float32 features.
-    """
-    n = feats.shape[0]
-    if n < 1:
-        raise ValueError('empty feature array')
-    edges = np.linspace(0, n, num_segments + 1)
-    out = []
-    for i in range(num_segments):
-        lo = int(np.floor(edges[i]))
-        hi = max(int(np.ceil(edges[i + 1])), lo + 1)
-        out.append(feats[lo:min(hi, n)].mean(0))
-    return np.stack(out).astype(np.float32)
-
-
-@TRANSFORMS.register_module()
-class LoadVideoFeatures(BaseTransform):
-    """Read a video's pre-extracted features instead of decoding frames.
-
-    Args:
-        feature_dir: Folder of the feature files.
-        num_segments: T, time steps kept (averaged segments).
-        name_templates: File names tried in order, formatted with the
-            item's ``video_id``.
-    """
-
-    def __init__(self, feature_dir: str, num_segments: int = 8,
-                 name_templates: Sequence[str] = ('{video_id}.npy',
-                                                  'v_{video_id}.npy',
-                                                  '{video_id}.npz',
-                                                  '{video_id}.pt')) -> None:
-        self.feature_dir = feature_dir
-        # ``num_frames``: read by the test-time guard to shape placeholders.
-        self.num_segments = self.num_frames = num_segments
-        self.name_templates = tuple(name_templates)
-
-    def find(self, video_id: str) -> str:
-        """Path of the first existing feature file of ``video_id``."""
-        for tmpl in self.name_templates:
-            path = os.path.join(self.feature_dir, tmpl.format(
-                video_id=video_id))
-            if os.path.isfile(path):
-                return path
-        raise VideoReadError(
-            os.path.join(self.feature_dir, self.name_templates[0].format(
-                video_id=video_id)), 'feature file not found')
-
-    def transform(self, results: Dict) -> Dict:
-        path = self.find(str(results['video_id']))
-        try:
-            feats = load_feature_file(path)
-        except Exception as exc:
-            raise VideoReadError(path, f'{type(exc).__name__}: {exc}') from exc
-        if feats.ndim == 2:
-            feats = feats[:, None, None, :]
-        if feats.ndim != 4:
-            raise VideoReadError(path, 'expected (N, D) or (N, H, W, D) '
-                                 f'features, got shape {feats.shape}')
-        results['imgs'] = resample_segments(feats, self.num_segments)
-        results['frame_inds'] = np.arange(self.num_segments)
-        results['video_path'] = path
-        return results
-
-
-@MODELS.register_module()
-class VideoFeaturePreprocessor(BaseDataPreprocessor):
-    """(B, T, D, H, W) features to the model device as float32, unchanged."""
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        data = self.cast_data(data)
-        feats = data['inputs']
-        if feats.dim() != 5:
-            raise ValueError('expected features of shape (B, T, D, H, W), '
-                             f'got {tuple(feats.shape)}')
-        data['inputs'] = feats.float()
-        return data
 
 
 @MODELS.register_module()

@@ -1,6 +1,7 @@
 """Assembled models, data preprocessors and tokenizers."""
-from .data_preprocessor import VideoQADataPreprocessor
+from .data_preprocessor import VideoFeaturePreprocessor, VideoQADataPreprocessor
 from .mcg_videoqa import MCGVideoQA
 from .tokenizer import BertTokenizerFast
 
-__all__ = ['BertTokenizerFast', 'MCGVideoQA', 'VideoQADataPreprocessor']
+__all__ = ['BertTokenizerFast', 'MCGVideoQA', 'VideoFeaturePreprocessor',
+           'VideoQADataPreprocessor']

@@ -1,4 +1,5 @@
-"""Moves a collated batch to the device and normalises the frames."""
+"""Move a collated batch to the device: frames normalised, pre-extracted
+features as float."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -37,4 +38,22 @@ class VideoQADataPreprocessor(BaseDataPreprocessor):
             raise ValueError('expected video of shape (B, T, C, H, W), got '
                              f'{tuple(video.shape)}')
         data['inputs'] = (video.float() - self.mean) / self.std
+        return data
+
+
+@MODELS.register_module()
+class VideoFeaturePreprocessor(BaseDataPreprocessor):
+    """(B, T, D, H, W) pre-extracted features to the model device as float32.
+
+    The counterpart of :class:`VideoQADataPreprocessor` for the features of
+    ``LoadVideoFeatures`` (Table V baseline): no pixel normalisation.
+    """
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        feats = data['inputs']
+        if feats.dim() != 5:
+            raise ValueError('expected features of shape (B, T, D, H, W), '
+                             f'got {tuple(feats.shape)}')
+        data['inputs'] = feats.float()
         return data

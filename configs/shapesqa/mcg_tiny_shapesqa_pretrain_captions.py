@@ -19,7 +19,13 @@ model = dict(
     max_question_len=56,
     head=dict(max_answer_len=56, output_vocab=data_root + '/pretrain/vocab.json'),
     # feature_norm: see docs/pretraining.md ("Why ICL did not learn").
-    losses=dict(icl=dict(feature_norm='batch')))
+    # VTM: the [FUS] state of a random-init post-norm fusor hardly varies
+    # between pairs (std ~0.01 of its unit scale), and a plain linear head
+    # sat at the 1:2 prior; standardised per feature it learns, and from
+    # random init it learns on uniform negatives, not on ICL-hard ones
+    # (docs/reproduction.md, "VTM").
+    losses=dict(icl=dict(feature_norm='batch'),
+                vtm=dict(feature_norm='batch', sampling='uniform')))
 
 video_pipeline = [
     dict(type='DecordInit', cache_size=4000),

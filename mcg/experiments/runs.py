@@ -98,6 +98,11 @@ def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict]
             results.append({**done, 'labels': run.labels})
             log(f'[{i}/{len(runs)}] {run.name}: done earlier, skipped')
             continue
+        if run.init_from is not None and load_result(out_dir, run.init_from) is None:
+            # Its pre-training is still running in another process.
+            log(f'[{i}/{len(runs)}] {run.name}: waits for {run.init_from}, '
+                'not finished yet (run again afterwards)')
+            continue
         work_dir = run_dir(out_dir, run.name)
         os.makedirs(work_dir, exist_ok=True)
         owner = claim(work_dir)

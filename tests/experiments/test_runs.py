@@ -72,3 +72,21 @@ def test_run_claimed_by_a_live_process_is_left_to_it(tmp_path):
     assert calls == ['busy']
     with open(osp.join(tmp_path, 'runs', 'busy', 'result.json')) as f:
         assert json.load(f)['metrics'] == {'seen': 'busy'}
+
+
+def test_run_waits_while_its_pretraining_runs_elsewhere(tmp_path):
+    other = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    try:
+        work = osp.join(tmp_path, 'runs', 'pre')
+        os.makedirs(work)
+        with open(osp.join(work, CLAIM), 'w') as f:
+            f.write(str(other.pid))
+        calls, lines = [], []
+        runs = [Run('pre', 'c.py', 'pretrain'), Run('ft', 'c.py', 'finetune', init_from='pre'),
+                Run('scratch', 'c.py', 'finetune')]
+        results = run_queue(runs, str(tmp_path), execute_counting(calls), log=lines.append)
+        assert calls == ['scratch'] and [r['name'] for r in results] == ['scratch']
+        assert 'ft: waits for pre' in lines[1]
+    finally:
+        other.kill()
+        other.wait()

@@ -10,7 +10,9 @@ _base_ = [
     '../_base_/schedules/adamw_cosine.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    video_encoder=dict(img_size=384, num_frames=8),
+    # The encoder takes the dataset config's frames and size.
+    video_encoder=dict(img_size=_base_.img_size,
+                       num_frames=_base_.num_frames),
     head=dict(choice_scorer=dict(type='VTMChoiceScorer')),
     losses=dict(
         vtm=dict(type='VideoTextMatchingLoss', weight=0.0),

@@ -6,6 +6,8 @@ _base_ = [
     '../../_base_/schedules/adamw_cosine.py',
     '../../_base_/default_runtime.py'
 ]
-model = dict(video_encoder=dict(img_size=384, num_frames=8))
+# The encoder takes the dataset config's frames and size.
+model = dict(video_encoder=dict(img_size=_base_.img_size,
+                                num_frames=_base_.num_frames))
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 default_hooks = dict(checkpoint=dict(save_best='anetqa/All', rule='greater'))

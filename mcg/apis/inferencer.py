@@ -204,7 +204,7 @@ class VideoQAInferencer:
             feats = self.model.extract_feat(data['inputs'],
                                             data['data_samples'],
                                             use_cache=True)
-            memory, mask = feats['memory'], feats['memory_mask']
+            memory, mask = feats.memory, feats.memory_mask
             scores = head.score_answers(memory, mask,
                                         [[r['answer']] for r in records])
             beams: List = [[] for _ in qs]

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from mcg.datasets.collate import videoqa_collate
+from mcg.structures.features import FuseFn, SimilarityFn, VideoQAFeatures
 
 
 def _recalls(sim: Tensor, ks: Sequence[int], prefix: str) -> Dict[str, float]:
@@ -55,12 +56,11 @@ def caption_retrieval(model: nn.Module, dataset, batch_size: int = 50,
         if any(len(item['data_samples']) != 1 for item in items):
             raise ValueError('retrieval expects exactly one caption per clip')
         batch = model.data_preprocessor(videoqa_collate(items))
-        out = model.extract_feat(batch['inputs'], batch['data_samples'])
-        clips.append(icl.clip_features(out['video_clips']))
-        texts.append(icl.text_features(out['text']))
+        features = model.extract_feat(batch['inputs'], batch['data_samples'])
+        clips.append(icl.clip_features(features.clips))
+        texts.append(icl.text_features(features.text))
         if vtm is not None:
-            out['fuse'] = model.pair_fuser(out)
-            pos, lab = _vtm_logits(vtm, out)
+            pos, lab = _vtm_logits(vtm, features, model.fuse, icl.similarity)
             right.append(pos.argmax(-1) == lab)
             labels.append(lab)
     sim = torch.cat(texts) @ torch.cat(clips).t()
@@ -76,14 +76,8 @@ def caption_retrieval(model: nn.Module, dataset, batch_size: int = 50,
     return result
 
 
-def _vtm_logits(vtm: nn.Module, outputs: Dict) -> tuple:
+def _vtm_logits(vtm: nn.Module, features: VideoQAFeatures, fuse: FuseFn,
+                similarity: SimilarityFn) -> tuple:
     """The VTM head's logits on the pairs and their negatives, with labels."""
-    text_rows, neg_clips, neg_texts, clip_rows = vtm.pick_negatives(outputs)
-    fus = [outputs['fused'][:, 0]]
-    for t_rows, c_rows in ((text_rows, neg_clips), (neg_texts, clip_rows)):
-        if len(t_rows):
-            fus.append(outputs['fuse'](t_rows, c_rows)[0][:, 0])
-    fus = torch.cat(fus)
-    labels = torch.zeros(len(fus), dtype=torch.long)
-    labels[:outputs['fused'].shape[0]] = 1
+    fus, labels = vtm.pair_states(features, fuse, similarity)
     return vtm.head(fus.to(vtm.head.weight.dtype)).float(), labels

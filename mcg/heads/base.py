@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory, MemoryPart
 from mcg.registry import MODELS
+from mcg.structures.features import HeadOutput, Stages, VideoQAFeatures
 
 
 def select_memory(memory: Memory, rows: Tensor) -> List[MemoryPart]:
@@ -40,16 +41,22 @@ def fused_cls(memory: Memory) -> Tensor:
 class BaseAnswerHead(BaseModule):
     """Turns fused video-question states into answers.
 
-    A head produces the tensors its losses consume (:meth:`loss_inputs`) and
-    the answer strings at test time (:meth:`predict`). The model calls
-    :meth:`bind` once after building, to hand over components a head may
-    share (the tokenizer and the text encoder's embeddings), then
-    :meth:`bind_model` once its losses exist.
+    A head produces the tensors its losses consume (:meth:`loss_inputs`,
+    named :class:`~mcg.structures.HeadOutput` groups) and the answer strings
+    at test time (:meth:`predict`). The model calls :meth:`bind` once after
+    building, to hand over components a head may share (the tokenizer and
+    the text encoder's embeddings); a head keeps no reference to the model.
 
     Multiple-choice questions (data samples with ``candidates``) are scored by
     an optional ``choice_scorer`` component (composition, so that any head
     can be combined with any scoring method): it fills ``pred_label`` and
-    ``pred_scores`` and may add training tensors (:meth:`extra_loss_inputs`).
+    ``pred_scores`` and may add training tensors
+    (:meth:`choice_loss_inputs`). The model binds it (see
+    :meth:`BaseChoiceScorer.bind`) and passes its stages at each call.
+
+    Attributes:
+        generates_tokens: Whether the head decodes answers token by token
+            (FLOPs accounting: a per-token cost exists).
 
     Args:
         choice_scorer: Config of a choice scorer such as
@@ -58,6 +65,8 @@ class BaseAnswerHead(BaseModule):
             question open-ended.
         init_cfg: MMEngine init config.
     """
+
+    generates_tokens: bool = False
 
     def __init__(self, choice_scorer: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -70,18 +79,8 @@ class BaseAnswerHead(BaseModule):
     def bind(self, tokenizer, text_encoder) -> None:
         """Receive shared components; the default ignores them."""
 
-    def bind_model(self, model: nn.Module) -> None:
-        """Receive the built model (after its losses); passed to the scorer.
-
-        Args:
-            model: The :class:`~mcg.models.MCGVideoQA` owning this head. It
-                must not be kept as a submodule.
-        """
-        if self.choice_scorer is not None:
-            self.choice_scorer.bind_model(model)
-
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
-                    data_samples: Sequence) -> Dict[str, Tensor]:
+                    data_samples: Sequence) -> Dict[str, HeadOutput]:
         """Compute what the configured losses need.
 
         Args:
@@ -91,34 +90,52 @@ class BaseAnswerHead(BaseModule):
             data_samples: One :class:`VideoQADataSample` per row.
 
         Returns:
-            Named tensors for the losses; keys starting with ``acc_`` are
-            logged as diagnostics.
+            Named :class:`HeadOutput` groups (e.g. ``'lm'``, ``'cls'``), read
+            by the losses that ``require`` them; their ``acc_*`` diagnostics
+            are logged.
         """
         raise NotImplementedError
 
-    def extra_loss_inputs(self, outputs: Dict,
-                          data_samples: Sequence) -> Dict[str, Tensor]:
-        """Loss tensors that need more than the memory (choice scoring).
+    def choice_loss_inputs(self, features: VideoQAFeatures,
+                           data_samples: Sequence,
+                           stages: Stages) -> Dict[str, HeadOutput]:
+        """Loss inputs of multiple-choice scoring (needs more than memory).
 
         Args:
-            outputs: The model's collected outputs (``video_clips``,
-                ``video_index``, ``memory``, ...).
+            features: What the model computed for the batch.
             data_samples: One data sample per row.
+            stages: The model's stages (the scorer may fuse new texts).
 
         Returns:
-            Named tensors (empty without a choice scorer).
+            Named head outputs (empty without a choice scorer).
         """
         if self.choice_scorer is None:
             return {}
-        return self.choice_scorer.loss_inputs(outputs, data_samples)
+        return self.choice_scorer.loss_inputs(features, data_samples, stages,
+                                              self)
 
     def predict(self, memory: Memory, memory_mask: Tensor,
                 data_samples: Sequence) -> List[str]:
         """Return one answer string per row."""
         raise NotImplementedError
 
+    def answer_compute(self, memory: Memory, memory_mask: Tensor,
+                       answer_len: int) -> Tensor:
+        """The computation of answering, as one traceable call.
+
+        Used to count FLOPs (``tools/analyze_flops.py``): a head returns the
+        output of the work it does per question, on tensors only.
+
+        Args:
+            memory: (B, M, D) memory or a list of :class:`MemoryPart`.
+            memory_mask: (B, M) its mask.
+            answer_len: Answer tokens (heads that decode token by token).
+        """
+        raise NotImplementedError
+
     @torch.no_grad()
-    def predict_choices(self, outputs: Dict, data_samples: Sequence) -> None:
+    def predict_choices(self, features: VideoQAFeatures,
+                        data_samples: Sequence, stages: Stages) -> None:
         """Fill ``pred_label``/``pred_scores`` of multiple-choice samples.
 
         Samples with ``candidates`` get the index of the best-scored
@@ -126,8 +143,9 @@ class BaseAnswerHead(BaseModule):
         ``pred_answer``. Without a choice scorer nothing changes.
 
         Args:
-            outputs: The model's collected outputs.
+            features: What the model computed for the batch.
             data_samples: One data sample per row; modified in place.
+            stages: The model's stages (the scorer may fuse new texts).
         """
         if self.choice_scorer is None:
             return
@@ -135,7 +153,8 @@ class BaseAnswerHead(BaseModule):
                 if s.get('candidates') is not None]
         if not rows:
             return
-        scores = self.choice_scorer.score(outputs, data_samples, rows)
+        scores = self.choice_scorer.score(features, data_samples, rows,
+                                          stages, self)
         for row, score in zip(rows, scores):
             sample = data_samples[row]
             label = int(score.argmax())

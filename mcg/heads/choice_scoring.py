@@ -8,6 +8,12 @@ other samples are answered by the head as usual.
   scores it with the video-text matching head: the paper's NExT-QA method.
 * :class:`LikelihoodChoiceScorer` ranks candidates by the answer
   generator's log-likelihood, with no extra forward of the encoders.
+
+A scorer keeps no reference to the model: the model binds it once
+(:meth:`BaseChoiceScorer.bind`: its answer head, the fusor width, and the
+module of the loss named by ``head_from``), and every call receives the
+batch's :class:`~mcg.structures.VideoQAFeatures`, the model's
+:class:`~mcg.structures.Stages` and the answer head as arguments.
 """
 from __future__ import annotations
 
@@ -18,8 +24,8 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mcg.losses.base import project_fp32
-from mcg.layers.transformer_block import MemoryPart
 from mcg.registry import MODELS
+from mcg.structures.features import HeadOutput, Stages, VideoQAFeatures
 from .base import select_memory
 
 
@@ -37,33 +43,51 @@ class BaseChoiceScorer(BaseModule):
 
     Subclasses implement :meth:`score`; :meth:`loss_inputs` adds training
     tensors when the scoring itself must be trained.
+
+    Attributes:
+        head_from: Name of a loss in ``model.losses`` whose ``head`` module
+            this scorer uses (passed to :meth:`bind`); None uses none.
+        candidate_stages: The model stages run again for each candidate
+            (``'text encoder'``, ``'fusor'``, ``'answer'``: the head's
+            answer pass); FLOPs accounting (``tools/analyze_flops.py``).
     """
 
-    def bind_model(self, model: nn.Module) -> None:
-        """Receive the built model (kept outside the module tree)."""
-        self._model = [model]
+    head_from: Optional[str] = None
+    candidate_stages: tuple = ()
 
-    @property
-    def model(self) -> nn.Module:
-        return self._model[0]
+    def bind(self, answer_head: nn.Module, fused_dims: int,
+             shared_head: Optional[nn.Module] = None) -> None:
+        """Receive what the scorer is built against, once, from the model.
 
-    def score(self, outputs: Dict, data_samples: Sequence,
-              rows: Sequence[int]) -> List[Tensor]:
+        Args:
+            answer_head: The answer head composing this scorer (checked, not
+                kept: it is passed again to :meth:`score`).
+            fused_dims: Width of the fused states.
+            shared_head: The ``head`` of the loss named by ``head_from``, if
+                the model has that loss.
+        """
+
+    def score(self, features: VideoQAFeatures, data_samples: Sequence,
+              rows: Sequence[int], stages: Stages,
+              answer_head: nn.Module) -> List[Tensor]:
         """One score per candidate for each row of ``rows``.
 
         Args:
-            outputs: The model's collected outputs.
+            features: What the model computed for the batch.
             data_samples: All samples of the batch.
             rows: Rows whose samples have ``candidates``.
+            stages: The model's stages.
+            answer_head: The answer head composing this scorer.
 
         Returns:
             One (num_candidates,) tensor per row, higher = better.
         """
         raise NotImplementedError
 
-    def loss_inputs(self, outputs: Dict,
-                    data_samples: Sequence) -> Dict[str, Tensor]:
-        """Training tensors; the default has none."""
+    def loss_inputs(self, features: VideoQAFeatures, data_samples: Sequence,
+                    stages: Stages,
+                    answer_head: nn.Module) -> Dict[str, HeadOutput]:
+        """Training tensors (named head outputs); the default has none."""
         return {}
 
 
@@ -71,15 +95,17 @@ class BaseChoiceScorer(BaseModule):
 class VTMChoiceScorer(BaseChoiceScorer):
     """Score ``question + " " + candidate`` against the video with VTM.
 
-    Each pair goes through the text encoder and the fusor; the VTM head's
-    log-odds of "matched" on ``[FUS]`` is the candidate's score. The VTM
-    head is the one of the model's :class:`VideoTextMatchingLoss` when the
-    model has one (so pre-trained VTM weights are used; keep it in
-    ``model.losses`` with ``weight=0`` when fine-tuning), otherwise this
-    scorer's own 2-way linear layer.
+    Each pair goes through the model's ``fuse_texts`` stage (text encoder
+    and fusor); the VTM head's log-odds of "matched" on ``[FUS]`` is the
+    candidate's score. The VTM head is the ``head`` of the loss named
+    ``head_from`` (``'vtm'``, a :class:`VideoTextMatchingLoss`) when the
+    model has it, which the model hands over at :meth:`bind` (so
+    pre-trained VTM weights are used and stay under ``losses.vtm`` in
+    checkpoints; keep that loss in ``model.losses`` with ``weight=0`` when
+    fine-tuning), otherwise this scorer's own 2-way linear layer.
 
-    Training (:meth:`loss_inputs`) gives ``choice_logits`` (N, K) and
-    ``choice_targets`` (N,) for labelled samples: a softmax over the
+    Training (:meth:`loss_inputs`) gives the head output ``'choice'``:
+    logits (N, K) and targets (N,) for labelled samples, a softmax over the
     candidates' scores, consumed by ``AnswerClassificationLoss(
     inputs='choice')``.
 
@@ -89,38 +115,41 @@ class VTMChoiceScorer(BaseChoiceScorer):
             per-choice ``['wrong', 'correct']``) are judgements of the
             question text itself: its log-odds ``s`` gives scores
             ``[0, s]``.
+        head_from: Name of the VTM loss whose head scores the pairs.
         init_cfg: MMEngine init config.
     """
+
+    candidate_stages = ('text encoder', 'fusor')
 
     def __init__(self, template: str = '{question} {candidate}',
                  binary_candidates: Optional[Sequence[str]] = ('wrong',
                                                                'correct'),
+                 head_from: Optional[str] = 'vtm',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.template = template
         self.binary_candidates = (tuple(binary_candidates)
                                   if binary_candidates else None)
+        self.head_from = head_from
         self.vtm_head: Optional[nn.Linear] = None
-        self._vtm_loss: List = []
+        # A list keeps the loss's head out of this module's state dict.
+        self._shared_head: List[nn.Module] = []
 
-    def bind_model(self, model: nn.Module) -> None:
-        super().bind_model(model)
-        from mcg.losses.vtm import VideoTextMatchingLoss
-        found = [m for m in model.losses.values()
-                 if isinstance(m, VideoTextMatchingLoss)]
-        if found:
-            self._vtm_loss = found[:1]
+    def bind(self, answer_head: nn.Module, fused_dims: int,
+             shared_head: Optional[nn.Module] = None) -> None:
+        if shared_head is not None:
+            self._shared_head = [shared_head]
         elif self.vtm_head is None:
-            self.vtm_head = nn.Linear(model.fusor.embed_dims, 2)
+            self.vtm_head = nn.Linear(fused_dims, 2)
 
     @property
     def head(self) -> nn.Module:
-        return self._vtm_loss[0].head if self._vtm_loss else self.vtm_head
+        """The 2-way matching head in use."""
+        return self._shared_head[0] if self._shared_head else self.vtm_head
 
-    def _row_logits(self, outputs: Dict, data_samples: Sequence,
-                    rows: Sequence[int]) -> List[Tensor]:
+    def _row_logits(self, features: VideoQAFeatures, data_samples: Sequence,
+                    rows: Sequence[int], stages: Stages) -> List[Tensor]:
         texts, clip_rows, spans = [], [], []
-        index = outputs['video_index']
         for r in rows:
             sample = data_samples[r]
             cands = list(sample.candidates)
@@ -135,13 +164,10 @@ class VTMChoiceScorer(BaseChoiceScorer):
             texts += pair_texts
             clip_rows += [r] * len(pair_texts)
             spans.append((len(pair_texts), binary))
-        model = self.model
-        clips = outputs['video_clips']
-        tok = model.tokenize_questions(texts, clips.device)
-        text = model.text_encoder(tok['input_ids'], tok['attention_mask'])
+        clips = features.clips
         rows_t = torch.as_tensor(clip_rows, device=clips.device)
-        fused, _ = model.fusor(text, tok['attention_mask'],
-                               [MemoryPart(clips, index[rows_t])])
+        fused = stages.fuse_texts(texts, clips,
+                                  features.clip_index[rows_t]).fused
         pair = project_fp32(self.head, fused[:, 0])
         match = pair[:, 1] - pair[:, 0]
         out = []
@@ -151,29 +177,32 @@ class VTMChoiceScorer(BaseChoiceScorer):
                        if binary else part)
         return out
 
-    def score(self, outputs: Dict, data_samples: Sequence,
-              rows: Sequence[int]) -> List[Tensor]:
-        return self._row_logits(outputs, data_samples, rows)
+    def score(self, features: VideoQAFeatures, data_samples: Sequence,
+              rows: Sequence[int], stages: Stages,
+              answer_head: nn.Module) -> List[Tensor]:
+        return self._row_logits(features, data_samples, rows, stages)
 
-    def loss_inputs(self, outputs: Dict,
-                    data_samples: Sequence) -> Dict[str, Tensor]:
+    def loss_inputs(self, features: VideoQAFeatures, data_samples: Sequence,
+                    stages: Stages,
+                    answer_head: nn.Module) -> Dict[str, HeadOutput]:
         rows = [i for i, s in enumerate(data_samples)
                 if s.get('candidates') is not None
                 and s.get('gt_label') is not None]
         if not rows:
             # A batch without choice questions (CLEVRER descriptive ones):
             # empty tensors keep the loss defined (it returns 0).
-            empty = outputs['fused'].new_zeros(0, 2)
-            return dict(choice_logits=empty,
-                        choice_targets=empty.new_zeros(0, dtype=torch.long))
-        logits = pad_scores(self._row_logits(outputs, data_samples, rows))
+            empty = features.fused.new_zeros(0, 2)
+            return dict(choice=HeadOutput(
+                empty, empty.new_zeros(0, dtype=torch.long)))
+        logits = pad_scores(self._row_logits(features, data_samples, rows,
+                                             stages))
         targets = torch.as_tensor(
             [int(data_samples[r].gt_label) for r in rows],
             device=logits.device)
         with torch.no_grad():
             acc = (logits.argmax(-1) == targets).float().mean()
-        return dict(choice_logits=logits, choice_targets=targets,
-                    acc_choice=acc)
+        return dict(choice=HeadOutput(logits, targets,
+                                      diagnostics={'acc_choice': acc}))
 
 
 @MODELS.register_module()
@@ -191,23 +220,26 @@ class LikelihoodChoiceScorer(BaseChoiceScorer):
         init_cfg: MMEngine init config.
     """
 
+    candidate_stages = ('answer', )
+
     def __init__(self, length_norm: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.length_norm = length_norm
 
-    def bind_model(self, model: nn.Module) -> None:
-        if not hasattr(model.head, 'score_answers'):
+    def bind(self, answer_head: nn.Module, fused_dims: int,
+             shared_head: Optional[nn.Module] = None) -> None:
+        if not callable(getattr(answer_head, 'score_answers', None)):
             raise TypeError(
                 'LikelihoodChoiceScorer needs a generator head with '
-                f'score_answers; the model has {type(model.head).__name__}')
-        super().bind_model(model)
+                f'score_answers; the model has {type(answer_head).__name__}')
 
-    def score(self, outputs: Dict, data_samples: Sequence,
-              rows: Sequence[int]) -> List[Tensor]:
-        mask = outputs['memory_mask']
+    def score(self, features: VideoQAFeatures, data_samples: Sequence,
+              rows: Sequence[int], stages: Stages,
+              answer_head: nn.Module) -> List[Tensor]:
+        mask = features.memory_mask
         rows_t = torch.as_tensor(list(rows), device=mask.device)
-        return self.model.head.score_answers(
-            select_memory(outputs['memory'], rows_t), mask[rows_t],
+        return answer_head.score_answers(
+            select_memory(features.memory, rows_t), mask[rows_t],
             [list(data_samples[r].candidates) for r in rows],
             length_norm=self.length_norm)

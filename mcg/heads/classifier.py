@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory
 from mcg.registry import MODELS
+from mcg.structures.features import HeadOutput
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer
 from .answer_trie import read_answers
@@ -117,7 +118,7 @@ class AnswerClassifierHead(BaseAnswerHead):
         return self.mlp(fused_cls(memory))
 
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
-                    data_samples: Sequence) -> Dict[str, Tensor]:
+                    data_samples: Sequence) -> Dict[str, HeadOutput]:
         logits = self(memory)
         targets = self.targets([s.gt_answer for s in data_samples],
                                logits.device)
@@ -125,8 +126,8 @@ class AnswerClassifierHead(BaseAnswerHead):
             # Out-of-vocabulary answers count as wrong, as at test time.
             acc = (logits.argmax(-1) == targets).float().mean()
             in_vocab = (targets != IGNORE_INDEX).float().mean()
-        return dict(cls_logits=logits, cls_targets=targets, acc_cls=acc,
-                    acc_cls_coverage=in_vocab)
+        return dict(cls=HeadOutput(logits, targets, diagnostics=dict(
+            acc_cls=acc, acc_cls_coverage=in_vocab)))
 
     def predict(self, memory: Memory, memory_mask: Tensor,
                 data_samples: Sequence) -> List[str]:

@@ -15,6 +15,7 @@ from mcg.layers.attention import AUTO
 from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask, with_row_groups)
 from mcg.registry import MODELS
+from mcg.structures.features import HeadOutput
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer
 from .answer_trie import AnswerTrie, read_answers
@@ -288,7 +289,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
 
     # -- training / inference -------------------------------------------------
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
-                    data_samples: Sequence) -> Dict[str, Tensor]:
+                    data_samples: Sequence) -> Dict[str, HeadOutput]:
         # Targets, their positions and their columns are worked out on the
         # host, where the answers are tokenised: no read-back from the device
         # (a boolean mask on device tensors would wait for the decoder).
@@ -308,8 +309,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         with torch.no_grad():
             correct = (logits.argmax(-1) == tgt).float()
             acc = correct.mean()
-        return dict(lm_logits=logits, lm_targets=tgt, acc_lm_token=acc,
-                    lm_num_sequences=seq.shape[0])
+        return dict(lm=HeadOutput(logits, tgt, num_sequences=seq.shape[0],
+                                  diagnostics={'acc_lm_token': acc}))
 
     def search_config(self, device, max_len: Optional[int] = None,
                       min_len: Optional[int] = None,

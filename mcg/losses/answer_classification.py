@@ -1,10 +1,11 @@
 """Cross-entropy over answer classes or answer candidates."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Optional
 
 import torch.nn.functional as F
-from torch import Tensor
+
+from mcg.structures.features import LossOutput, Stages, VideoQAFeatures
 
 from mcg.registry import MODELS
 from .base import BaseMCGLoss
@@ -12,7 +13,7 @@ from .base import BaseMCGLoss
 
 @MODELS.register_module()
 class AnswerClassificationLoss(BaseMCGLoss):
-    """Cross-entropy of ``<inputs>_logits`` against ``<inputs>_targets``.
+    """Cross-entropy of the head output ``<inputs>``'s logits and targets.
 
     With ``inputs='cls'`` (default) it trains the K-way classifier head
     (MCG-CH): targets of ``-100`` (answers outside the K classes) are
@@ -23,7 +24,7 @@ class AnswerClassificationLoss(BaseMCGLoss):
 
     Args:
         weight: Multiplier of the term.
-        inputs: Prefix of the logits/targets keys in the model outputs.
+        inputs: Name of the head output (``'cls'`` or ``'choice'``).
         label_smoothing: Label smoothing of the cross-entropy.
         init_cfg: MMEngine init config.
     """
@@ -34,13 +35,15 @@ class AnswerClassificationLoss(BaseMCGLoss):
         super().__init__(weight, init_cfg)
         self.inputs = inputs
         self.label_smoothing = label_smoothing
-        self.requires = (f'{inputs}_logits', f'{inputs}_targets')
+        self.requires = (inputs, )
 
-    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
-        logits = outputs[f'{self.inputs}_logits'].float()
-        targets = outputs[f'{self.inputs}_targets']
+    def forward(self, features: VideoQAFeatures,
+                stages: Optional[Stages] = None) -> LossOutput:
+        scored = features.head_outputs[self.inputs]
+        logits, targets = scored.logits.float(), scored.targets
         if not bool((targets != -100).any()):
             # Keeps the graph (DDP needs every rank to backward).
-            return logits.sum() * 0.0
-        return F.cross_entropy(logits, targets, ignore_index=-100,
-                               label_smoothing=self.label_smoothing)
+            return LossOutput(logits.sum() * 0.0, {})
+        return LossOutput(F.cross_entropy(
+            logits, targets, ignore_index=-100,
+            label_smoothing=self.label_smoothing), {})

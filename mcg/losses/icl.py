@@ -1,13 +1,15 @@
 """Instance-grained contrastive learning (ICL, Eq. 1-3 of the paper)."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mcg.registry import MODELS
+from mcg.structures.features import (LossOutput, ModelWidths, Stages,
+                                     VideoQAFeatures)
 from mcg.utils.dist import (all_gather_no_grad, all_gather_with_grad,
                             dist_info, gather_sizes)
 from .base import BaseMCGLoss, project_fp32
@@ -43,7 +45,7 @@ class InstanceContrastiveLoss(BaseMCGLoss):
         weight: ``lambda_1 * theta_1`` of Eq. 8/11.
         embed_dims: Width of the shared normalised space (256 in ALPRO).
         video_dims: Width of the video tokens; None takes it from the model
-            in :meth:`bind`.
+            in :meth:`set_widths`.
         text_dims: Width of the text states; None takes it from the model.
         temperature: Initial ``tau_1``.
         temperature_range: Clamp of ``tau_1``.
@@ -63,7 +65,8 @@ class InstanceContrastiveLoss(BaseMCGLoss):
         init_cfg: MMEngine init config.
     """
 
-    requires = ('video_clips', 'video_index', 'text')
+    requires = ('clips', 'clip_index', 'text')
+    provides_similarity = True
 
     def __init__(self, weight: float = 1.0, embed_dims: int = 256,
                  video_dims: Optional[int] = None,
@@ -97,9 +100,9 @@ class InstanceContrastiveLoss(BaseMCGLoss):
             self.video_norm = nn.BatchNorm1d(video_dims, affine=False)
             self.text_norm = nn.BatchNorm1d(text_dims, affine=False)
 
-    def bind(self, model: nn.Module) -> None:
+    def set_widths(self, widths: ModelWidths) -> None:
         """Create ``g_x``/``g_y`` from the encoders' widths if not given."""
-        dims = (model.video_encoder.embed_dims, model.text_encoder.embed_dims)
+        dims = (widths.video, widths.text)
         if self.video_proj is None:
             self._build(*dims)
         elif (self.video_proj.in_features,
@@ -121,27 +124,27 @@ class InstanceContrastiveLoss(BaseMCGLoss):
         return F.normalize(project_fp32(self.text_proj, cls), dim=-1)
 
     @torch.no_grad()
-    def local_similarity(self, outputs: Dict[str, Tensor]
-                         ) -> Tuple[Tensor, Tensor]:
+    def similarity(self, features: VideoQAFeatures) -> Tuple[Tensor, Tensor]:
         """Eq. 1 between every text and every clip of this rank's batch.
 
-        Used by the VTM loss to pick hard negatives.
+        The model passes it to a loss whose ``similarity_from`` names this
+        one (the VTM loss picks hard negatives with it).
 
         Returns:
             ``sim`` (B, V) cosine similarities and the current ``tau_1``.
         """
-        return (self.text_features(outputs['text'])
-                @ self.clip_features(outputs['video_clips']).t(),
+        return (self.text_features(features.text)
+                @ self.clip_features(features.clips).t(),
                 self.temperature().detach())
 
     # -- loss -----------------------------------------------------------------
-    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
-        with torch.autocast(outputs['text'].device.type, enabled=False):
-            clips = self.clip_features(outputs['video_clips'])
-            text = self.text_features(outputs['text'])
-            loss, acc = self.contrast(clips, text, outputs['video_index'])
-        outputs['acc_icl'] = acc
-        return loss
+    def forward(self, features: VideoQAFeatures,
+                stages: Optional[Stages] = None) -> LossOutput:
+        with torch.autocast(features.text.device.type, enabled=False):
+            clips = self.clip_features(features.clips)
+            text = self.text_features(features.text)
+            loss, acc = self.contrast(clips, text, features.clip_index)
+        return LossOutput(loss, {'acc_icl': acc})
 
     def contrast(self, clips: Tensor, text: Tensor,
                  index: Tensor) -> Tuple[Tensor, Tensor]:

@@ -1,7 +1,7 @@
 """Language-modeling loss of the answer generator (Eq. 10)."""
 from __future__ import annotations
 
-from typing import Dict, Union
+from typing import Optional, Union
 
 import torch
 import torch.distributed as dist
@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mcg.registry import MODELS
+from mcg.structures.features import LossOutput, Stages, VideoQAFeatures
 from .base import BaseMCGLoss
 
 
@@ -75,17 +76,23 @@ class LanguageModelingLoss(BaseMCGLoss):
                              f'got {reduction!r}')
         self.label_smoothing = label_smoothing
         self.reduction = reduction
-        # The number of answers is only needed to average per answer.
-        self.requires = ('lm_logits', 'lm_targets') + (
-            ('lm_num_sequences',) if reduction == 'sequence_sum' else ())
+        self.requires = ('lm', )
 
-    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
-        logits, targets = outputs['lm_logits'].float(), outputs['lm_targets']
+    def forward(self, features: VideoQAFeatures,
+                stages: Optional[Stages] = None) -> LossOutput:
+        tokens = features.head_outputs['lm']
+        logits, targets = tokens.logits.float(), tokens.targets
         if self.reduction == 'token_mean' and not data_parallel_training():
-            return F.cross_entropy(logits, targets,
-                                   label_smoothing=self.label_smoothing)
+            return LossOutput(F.cross_entropy(
+                logits, targets, label_smoothing=self.label_smoothing), {})
         total = F.cross_entropy(logits, targets, reduction='sum',
                                 label_smoothing=self.label_smoothing)
-        count = (targets.numel() if self.reduction == 'token_mean'
-                 else int(outputs['lm_num_sequences']))
-        return total / mean_tokens_per_rank(count, logits.device)
+        if self.reduction == 'token_mean':
+            count = targets.numel()
+        elif tokens.num_sequences is None:
+            raise ValueError("reduction='sequence_sum' needs the head's "
+                             "'lm' output to give num_sequences")
+        else:
+            count = int(tokens.num_sequences)
+        return LossOutput(total / mean_tokens_per_rank(count, logits.device),
+                          {})

@@ -1,13 +1,15 @@
 """Token-grained contrastive learning (TCL, Eq. 4-7 of the paper)."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mcg.registry import MODELS
+from mcg.structures.features import (LossOutput, ModelWidths, Stages,
+                                     VideoQAFeatures)
 from mcg.utils.dist import mean_count_per_rank
 from .base import BaseMCGLoss, project_fp32
 from .temperature import LearnableTemperature
@@ -94,7 +96,7 @@ class TokenContrastiveLoss(BaseMCGLoss):
         init_cfg: MMEngine init config.
     """
 
-    requires = ('video_clips', 'video_index', 'text', 'text_mask')
+    requires = ('clips', 'clip_index', 'text', 'text_mask')
 
     def __init__(self, weight: float = 1.0, memory_dims: int = 256,
                  video_dims: Optional[int] = None,
@@ -121,9 +123,9 @@ class TokenContrastiveLoss(BaseMCGLoss):
         self.video_proj = nn.Linear(video_dims, self.memory_dims)
         self.text_proj = nn.Linear(text_dims, self.memory_dims)
 
-    def bind(self, model: nn.Module) -> None:
+    def set_widths(self, widths: ModelWidths) -> None:
         """Create the d_m projections from the encoders' widths if not given."""
-        dims = (model.video_encoder.embed_dims, model.text_encoder.embed_dims)
+        dims = (widths.video, widths.text)
         if self.video_proj is None:
             self._build(*dims)
         elif (self.video_proj.in_features,
@@ -149,9 +151,10 @@ class TokenContrastiveLoss(BaseMCGLoss):
             return mask.float()
         return cls_saliency(cls, tokens, mask)
 
-    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
-        clips, index = outputs['video_clips'], outputs['video_index']
-        text = outputs['text']
+    def forward(self, features: VideoQAFeatures,
+                stages: Optional[Stages] = None) -> LossOutput:
+        clips, index = features.clips, features.clip_index
+        text = features.text
         with torch.autocast(text.device.type, enabled=False):
             # Project and weigh each clip once, then give every pair its own.
             patches = clips[:, 1:].float()
@@ -159,11 +162,12 @@ class TokenContrastiveLoss(BaseMCGLoss):
             memory = project_fp32(self.video_proj, patches)[index]
             beta = self.weights(clips[:, 0], patches, patch_mask)[index]
             tokens = text[:, 1:].float()
-            text_mask = self.text_token_mask(outputs['text_mask']).float()
+            text_mask = self.text_token_mask(features.text_mask).float()
             alpha = self.weights(text[:, 0], tokens, text_mask)
             states = project_fp32(self.text_proj, tokens)
-            return self.token_loss(states, text_mask, alpha, memory,
-                                   patch_mask[index], beta)
+            return LossOutput(self.token_loss(states, text_mask, alpha,
+                                              memory, patch_mask[index],
+                                              beta), {})
 
     # -- the equations ----------------------------------------------------------
     def token_loss(self, text_states: Tensor, text_mask: Tensor, alpha: Tensor,

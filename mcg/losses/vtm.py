@@ -1,13 +1,15 @@
 """Video-text matching (VTM, Eq. 9 of the paper) with ICL hard negatives."""
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mcg.registry import MODELS
+from mcg.structures.features import (FuseFn, LossOutput, ModelWidths,
+                                     SimilarityFn, Stages, VideoQAFeatures)
 from mcg.utils.dist import mean_count_per_rank
 from .base import BaseMCGLoss, project_fp32
 
@@ -33,18 +35,22 @@ class VideoTextMatchingLoss(BaseMCGLoss):
     ``softmax(sim / tau_1)`` of the ICL similarity (Eq. 1) over the allowed
     candidates (ALBEF/ALPRO's hard-negative mining); ``'hardest'`` takes the
     most similar allowed candidate; ``'uniform'`` ignores the similarity.
-    Without an :class:`InstanceContrastiveLoss` in the model, candidates are
+    The similarity is that of the loss named ``negatives_from`` in
+    ``model.losses`` (an :class:`InstanceContrastiveLoss`), which the model
+    passes in ``stages.similarity``; without such a loss, candidates are
     drawn uniformly. Pairs without any allowed candidate (a batch with one
     clip) get no negative.
 
-    The model provides ``outputs['fuse']``: ``fuse(text_rows, clip_rows)``
-    runs the fusor on arbitrary (text, clip) pairs and returns
-    ``(states, mask)`` with ``[FUS]`` first.
+    The negative pairs are fused by the model's stage ``stages.fuse`` over
+    the batch's encoded texts and clips.
 
     Args:
         weight: ``lambda_2`` of Eq. 11.
         in_dims: Width of the fusor output; None takes it from the model.
         sampling: ``'multinomial'``, ``'hardest'`` or ``'uniform'``.
+        negatives_from: Name of the loss in ``model.losses`` whose text-clip
+            similarity picks the negatives (``'icl'``); a name the model
+            does not have draws uniformly, as does None.
         feature_norm: None (the paper: a linear head) or ``'batch'``: the
             ``[FUS]`` states are standardised per feature over the batch's
             pairs (``BatchNorm1d`` without affine, running statistics at
@@ -55,13 +61,15 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         init_cfg: MMEngine init config.
     """
 
-    requires = ('fused', 'fuse', 'video_index')
+    requires = ('fused', 'clip_index', 'clips', 'text', 'text_mask')
 
     def __init__(self, weight: float = 1.0, in_dims: Optional[int] = None,
                  sampling: str = 'multinomial',
+                 negatives_from: Optional[str] = 'icl',
                  feature_norm: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(weight, init_cfg)
+        self.similarity_from = negatives_from
         if feature_norm not in (None, 'batch'):
             raise ValueError(f"feature_norm must be None or 'batch', got "
                              f'{feature_norm!r}')
@@ -71,8 +79,6 @@ class VideoTextMatchingLoss(BaseMCGLoss):
                              f'got {sampling!r}')
         self.sampling = sampling
         self.head: Optional[nn.Linear] = None
-        # A list keeps the ICL loss out of this module's state dict.
-        self._similarity: List = []
         if in_dims is not None:
             self.head = self._make_head(in_dims)
 
@@ -81,41 +87,37 @@ class VideoTextMatchingLoss(BaseMCGLoss):
             return NormedLinear(in_dims, 2)
         return nn.Linear(in_dims, 2)
 
-    def bind(self, model: nn.Module) -> None:
-        """Create the head from the fusor width; find the ICL similarity."""
+    def set_widths(self, widths: ModelWidths) -> None:
+        """Create the head from the fusor width if not given."""
         if self.head is None:
-            self.head = self._make_head(model.fusor.embed_dims)
-        elif self.head.in_features != model.fusor.embed_dims:
+            self.head = self._make_head(widths.fused)
+        elif self.head.in_features != widths.fused:
             raise ValueError(f'VTM head expects width {self.head.in_features},'
-                             f' the fusor has {model.fusor.embed_dims}')
-        from .icl import InstanceContrastiveLoss
-        icl = [m for m in model.losses.values()
-               if isinstance(m, InstanceContrastiveLoss)]
-        self._similarity = [icl[0].local_similarity] if icl else []
-
-    def set_similarity(self, fn: Optional[Callable]) -> None:
-        """Use ``fn(outputs) -> (sim (B, V), tau)`` to pick negatives."""
-        self._similarity = [fn] if fn is not None else []
+                             f' the fusor has {widths.fused}')
 
     # -- negatives --------------------------------------------------------------
     @torch.no_grad()
-    def pick_negatives(self, outputs: Dict[str, Tensor]
+    def pick_negatives(self, features: VideoQAFeatures,
+                       similarity: Optional[SimilarityFn] = None
                        ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Choose one negative clip per text and one negative text per pair.
+
+        Args:
+            features: The batch (``clip_index``, ``clips``).
+            similarity: ``similarity(features) -> (sim (B, V), tau)``;
+                None draws uniformly.
 
         Returns:
             ``(text_rows, neg_clips)`` for the negative videos and
             ``(neg_texts, clip_rows)`` for the negative texts.
         """
-        index = outputs['video_index']
+        index = features.clip_index
         rows = torch.arange(len(index), device=index.device)
-        num_clips = outputs['video_clips'].shape[0] \
-            if 'video_clips' in outputs else int(index.max()) + 1
-        clip_ids = torch.arange(num_clips, device=index.device)
+        clip_ids = torch.arange(features.clips.shape[0], device=index.device)
         allowed_v = index[:, None] != clip_ids[None]          # text -> clip
         allowed_t = index[:, None] != index[None]             # pair -> text
-        if self._similarity and self.sampling != 'uniform':
-            sim, tau = self._similarity[0](outputs)
+        if similarity is not None and self.sampling != 'uniform':
+            sim, tau = similarity(features)
             scores_v = sim / tau                              # (B, V)
             scores_t = scores_v[:, index].t()                 # (pair, text)
         else:
@@ -137,24 +139,43 @@ class VideoTextMatchingLoss(BaseMCGLoss):
         return torch.multinomial(logits.softmax(-1), 1).squeeze(-1), ok
 
     # -- loss -----------------------------------------------------------------
-    def forward(self, outputs: Dict[str, Tensor]) -> Tensor:
+    def pair_states(self, features: VideoQAFeatures, fuse: FuseFn,
+                    similarity: Optional[SimilarityFn] = None
+                    ) -> Tuple[Tensor, Tensor]:
+        """``[FUS]`` of the batch's pairs and of their negatives, and labels.
+
+        Args:
+            features: The batch.
+            fuse: The model's fusor stage (:meth:`MCGVideoQA.fuse`).
+            similarity: See :meth:`pick_negatives`.
+
+        Returns:
+            (P, D) ``[FUS]`` states, positives first, and (P,) 1/0 labels.
+        """
         text_rows, neg_clips, neg_texts, clip_rows = self.pick_negatives(
-            outputs)
-        fuse = outputs['fuse']
-        fus = [outputs['fused'][:, 0]]
+            features, similarity)
+        fus = [features.fused[:, 0]]
         for t_rows, c_rows in ((text_rows, neg_clips), (neg_texts, clip_rows)):
             if len(t_rows):
-                fus.append(fuse(t_rows, c_rows)[0][:, 0])
+                fus.append(fuse(features.text[t_rows],
+                                features.text_mask[t_rows], features.clips,
+                                c_rows)[0][:, 0])
         fus = torch.cat(fus)
-        num_pos = outputs['fused'].shape[0]
         labels = torch.zeros(len(fus), dtype=torch.long, device=fus.device)
-        labels[:num_pos] = 1
+        labels[:features.fused.shape[0]] = 1
+        return fus, labels
+
+    def forward(self, features: VideoQAFeatures,
+                stages: Stages) -> LossOutput:
+        fus, labels = self.pair_states(features, stages.fuse,
+                                       stages.similarity)
         logits = project_fp32(self.head, fus)
         with torch.no_grad():
-            outputs['acc_vtm'] = (logits.argmax(-1) == labels).float().mean()
+            acc = (logits.argmax(-1) == labels).float().mean()
         # Mean over the global batch's pairs once DDP averages gradients.
-        return F.cross_entropy(logits, labels, reduction='sum') / \
-            mean_count_per_rank(len(labels), logits.device)
+        return LossOutput(F.cross_entropy(logits, labels, reduction='sum')
+                          / mean_count_per_rank(len(labels), logits.device),
+                          {'acc_vtm': acc})
 
 
 class NormedLinear(nn.Module):

@@ -1,7 +1,8 @@
 """The assembled MCG model for video question answering."""
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from dataclasses import replace
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -12,6 +13,8 @@ from mcg.models.question_audit import QuestionAudit
 from mcg.layers.transformer_block import MemoryPart, shared_part
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
                           build_loss, build_text_encoder, build_video_encoder)
+from mcg.structures.features import (FusedText, ModelWidths, Stages,
+                                     VideoQAFeatures)
 
 ConfigType = Union[dict, nn.Module]
 
@@ -95,11 +98,19 @@ class MCGVideoQA(BaseModel):
             name: build_loss(cfg) for name, cfg in (losses or {}).items()
             if cfg is not None
         })
+        widths = ModelWidths(video=self.video_encoder.embed_dims,
+                             text=self.text_encoder.embed_dims,
+                             fused=self.fusor.embed_dims)
         for loss in self.losses.values():
             # Losses sized by the model (ICL/TCL projections, VTM head).
-            loss.bind(self)
-        # Heads whose scorers use other parts (multiple-choice VTM scoring).
-        self.head.bind_model(self)
+            loss.set_widths(widths)
+        self._check_similarity_sources()
+        scorer = self.head.choice_scorer
+        if scorer is not None:
+            # e.g. VTM scoring with the VTM loss's (pre-trained) head.
+            shared = self.losses[scorer.head_from].head \
+                if scorer.head_from in self.losses else None
+            scorer.bind(self.head, widths.fused, shared)
         self.max_question_len = max_question_len
         if question_padding not in ('longest', 'max_length'):
             raise ValueError("question_padding must be 'longest' or "
@@ -121,6 +132,17 @@ class MCGVideoQA(BaseModel):
                 f'({self.video_encoder.embed_dims}); use \'fusor\' instead.')
         self.freeze(frozen_parameters)
 
+    def _check_similarity_sources(self) -> None:
+        """Losses named by another's ``similarity_from`` must provide one."""
+        for name, loss in self.losses.items():
+            source = self.losses[loss.similarity_from] \
+                if loss.similarity_from in self.losses else None
+            if source is not None and not source.provides_similarity:
+                raise TypeError(
+                    f'loss {name!r} takes its similarity from '
+                    f'{loss.similarity_from!r} ({type(source).__name__}), '
+                    'which has none')
+
     def freeze(self, prefixes: Sequence[str]) -> None:
         """Stop training the parameters whose names start with a prefix.
 
@@ -141,7 +163,11 @@ class MCGVideoQA(BaseModel):
             for name in hits:
                 params[name].requires_grad_(False)
 
-    # -- encoding ---------------------------------------------------------------
+    # -- stages -----------------------------------------------------------------
+    def stages(self) -> Stages:
+        """The stage methods handed to losses and choice scorers."""
+        return Stages(fuse=self.fuse, fuse_texts=self.fuse_texts)
+
     def tokenize_questions(self, questions: Sequence[str],
                            device: torch.device) -> Dict[str, Tensor]:
         """Tokenise questions as ``[CLS] q [SEP]``, padded as configured."""
@@ -161,89 +187,132 @@ class MCGVideoQA(BaseModel):
             self.video_cache.clear()
         return super().train(mode)
 
-    def encode_videos(self, video: Tensor, data_samples: Sequence,
-                      use_cache: bool = False) -> Tensor:
+    def encode_video(self, video: Tensor,
+                     cache_keys: Optional[Sequence] = None) -> Tensor:
         """Run the video encoder, through the feature cache if allowed.
 
         Args:
             video: (V, T, C, H, W) normalised clips.
-            data_samples: One sample per question, with ``video_index``.
-            use_cache: Reuse/store clip tokens by clip key; ignored in
-                training mode and when gradients are enabled.
+            cache_keys: One key per clip (see :func:`clip_key`) to reuse or
+                store its tokens; None, training mode and enabled gradients
+                encode directly.
 
         Returns:
             (V, L, D) clip tokens.
         """
-        if (not use_cache or self.training or torch.is_grad_enabled()
+        if (cache_keys is None or self.training or torch.is_grad_enabled()
                 or self.video_cache.size == 0):
             return self.video_encoder(video)
-        keys = [None] * video.shape[0]
-        for i, s in enumerate(data_samples):
-            row = s.metainfo.get('video_index', i)
-            if keys[row] is None:
-                keys[row] = clip_key(s.metainfo)
-        return self.video_cache.encode(self.video_encoder, video, keys)
+        return self.video_cache.encode(self.video_encoder, video,
+                                       list(cache_keys))
+
+    def encode_text(self, questions: Sequence[str],
+                    device: torch.device) -> Tuple[Tensor, Tensor]:
+        """Tokenise questions and run the text encoder.
+
+        Returns:
+            (N, K, D) text states and their (N, K) attention mask.
+        """
+        tok = self.tokenize_questions(questions, device)
+        mask = tok['attention_mask']
+        return self.text_encoder(tok['input_ids'], mask), mask
+
+    def fuse(self, text: Tensor, text_mask: Tensor, clips: Tensor,
+             clip_index: Union[Tensor, Sequence[int]]
+             ) -> Tuple[Tensor, Tensor]:
+        """Fuse encoded texts with clips, any pairing.
+
+        Each clip's keys/values are projected once for all texts paired
+        with it.
+
+        Args:
+            text: (N, K, Dt) text states.
+            text_mask: (N, K) their mask.
+            clips: (V, L, Dv) clip tokens.
+            clip_index: Clip row of each text: an (N,) device tensor, or a
+                host sequence of ints (grouped on the host, no device read).
+
+        Returns:
+            (N, F, Df) fused states (``[FUS]`` first) and their mask.
+        """
+        return self.fusor(text, text_mask, [_clip_part(clips, clip_index)])
+
+    def fuse_texts(self, texts: Sequence[str], clips: Tensor,
+                   clip_index: Union[Tensor, Sequence[int]]) -> FusedText:
+        """Questions to fused states: tokenise, text encoder, fusor.
+
+        The one path used by training (questions or captions), the prompts
+        of captioning rows and multiple-choice scoring.
+
+        Args:
+            texts: One text per row.
+            clips: (V, L, Dv) clip tokens.
+            clip_index: Clip row of each text (see :meth:`fuse`).
+
+        Returns:
+            The text states and the fused states, with masks.
+        """
+        text, text_mask = self.encode_text(texts, clips.device)
+        fused, fused_mask = self.fuse(text, text_mask, clips, clip_index)
+        return FusedText(text, text_mask, fused, fused_mask)
+
+    def head_memory(self, fused: Tensor, fused_mask: Tensor, clips: Tensor,
+                    clip_index: Union[Tensor, Sequence[int]]
+                    ) -> Tuple[List[MemoryPart], Tensor]:
+        """What the head cross-attends to (``generator_memory``).
+
+        Returns:
+            A list of :class:`MemoryPart` (the fused states, then the clip
+            tokens with ``'fusor+video'``) and its (N, M) mask.
+        """
+        memory, memory_mask = [MemoryPart(fused)], fused_mask
+        if self.generator_memory == 'fusor+video':
+            memory.append(_clip_part(clips, clip_index))
+            memory_mask = torch.cat(
+                [fused_mask, fused_mask.new_ones(len(fused), clips.shape[1])],
+                dim=1)
+        return memory, memory_mask
 
     def extract_feat(self, video: Tensor, data_samples: Sequence,
-                     use_cache: bool = False) -> Dict[str, Tensor]:
+                     use_cache: bool = False) -> VideoQAFeatures:
         """Encode videos once and questions, then fuse each question.
 
         Args:
             video: (V, T, C, H, W) normalised clips, one per distinct video.
             data_samples: One sample per question, with ``video_index``.
             use_cache: Take clip tokens from the per-video feature cache
-                (prediction only; see :meth:`encode_videos`).
+                (prediction only; see :meth:`encode_video`).
 
         Returns:
-            Dict with ``video_clips`` (one row per video), ``video_index``
-            (clip row of each question), ``text``, ``text_mask``, ``fused``,
-            ``fused_mask``, and the head's cross-attention ``memory`` (a list
-            of :class:`MemoryPart`) with its ``memory_mask``.
+            The batch's :class:`VideoQAFeatures` (no head outputs yet).
         """
-        clips = self.encode_videos(video, data_samples, use_cache)
-        # Grouped on the host: the fusor attends without copying the clips'
+        rows = [s.metainfo.get('video_index', i)
+                for i, s in enumerate(data_samples)]
+        keys = None
+        if use_cache:
+            keys = [None] * video.shape[0]
+            for row, sample in zip(rows, data_samples):
+                if keys[row] is None:
+                    keys[row] = clip_key(sample.metainfo)
+        clips = self.encode_video(video, keys)
+        # A host list: the fusor attends without copying the clips'
         # keys/values per question and without reading back from the device.
-        shared_video = shared_part(
-            clips, [s.metainfo.get('video_index', i)
-                    for i, s in enumerate(data_samples)])
-        index = shared_video.index
-        tok = self.tokenize_questions([s.question for s in data_samples],
-                                      clips.device)
-        text = self.text_encoder(tok['input_ids'], tok['attention_mask'])
-        fused, fused_mask = self.fusor(text, tok['attention_mask'],
-                                       [shared_video])
-        memory, memory_mask = [MemoryPart(fused)], fused_mask
-        if self.generator_memory == 'fusor+video':
-            memory.append(shared_video)
-            memory_mask = torch.cat(
-                [fused_mask, fused_mask.new_ones(len(index), clips.shape[1])],
-                dim=1)
-        return dict(video_clips=clips, video_index=index, text=text,
-                    text_mask=tok['attention_mask'], fused=fused,
-                    fused_mask=fused_mask, memory=memory,
-                    memory_mask=memory_mask)
+        fused = self.fuse_texts([s.question for s in data_samples], clips,
+                                rows)
+        memory, memory_mask = self.head_memory(fused.fused, fused.fused_mask,
+                                               clips, rows)
+        return VideoQAFeatures(
+            clips=clips,
+            clip_index=torch.as_tensor(rows, dtype=torch.long,
+                                       device=clips.device),
+            text=fused.text, text_mask=fused.text_mask, fused=fused.fused,
+            fused_mask=fused.fused_mask, memory=memory,
+            memory_mask=memory_mask)
 
-    def pair_fuser(self, outputs: Dict) -> Callable:
-        """Return ``fuse(text_rows, clip_rows) -> (fused, fused_mask)``.
-
-        It fuses arbitrary (question, clip) pairs of the encoded batch, e.g.
-        the hard negatives of the VTM loss, reusing the encoder outputs and
-        the shared-clip memory (each clip's keys/values projected once).
-        """
-        # Capture the tensors, not ``outputs``: the closure is stored in
-        # ``outputs``, and a dict -> closure -> dict cycle keeps every
-        # step's autograd graph alive until Python's cyclic GC happens to
-        # run (RSS grew ~0.1 GB per step with VTM choice scoring).
-        text, text_mask = outputs['text'], outputs['text_mask']
-        clips = outputs['video_clips']
-
-        def fuse(text_rows: Tensor, clip_rows: Tensor):
-            return self.fusor(text[text_rows], text_mask[text_rows],
-                              [MemoryPart(clips, clip_rows)])
-        return fuse
-
-    def prompt_generator(self, outputs: Dict, data_samples: Sequence) -> None:
-        """Condition the generator of prompted samples on a prompt + video.
+    def prompted_memory(self, features: VideoQAFeatures,
+                        data_samples: Sequence
+                        ) -> Tuple[List[MemoryPart], Tensor]:
+        """The head's memory with prompted rows conditioned on their prompt.
 
         Pre-training caption pairs carry the caption as the question (the
         text of ICL, TCL and VTM) and as the LM target, plus a metainfo
@@ -252,19 +321,19 @@ class MCGVideoQA(BaseModel):
         memory is rebuilt from the fusor run on the prompt instead of the
         caption (otherwise it would copy the caption). Other rows, and
         everything the other losses read, are unchanged.
+
+        Returns:
+            The memory and its mask (``features``' own without prompts).
         """
         rows = [i for i, s in enumerate(data_samples)
                 if s.metainfo.get('lm_prompt')]
         if not rows:
-            return
-        fused, fused_mask = outputs['fused'], outputs['fused_mask']
+            return features.memory, features.memory_mask
+        fused, fused_mask = features.fused, features.fused_mask
         idx = torch.as_tensor(rows, device=fused.device)
-        tok = self.tokenize_questions(
-            [data_samples[i].lm_prompt for i in rows], fused.device)
-        prompt = self.text_encoder(tok['input_ids'], tok['attention_mask'])
-        p_fused, p_mask = self.fusor(
-            prompt, tok['attention_mask'],
-            [MemoryPart(outputs['video_clips'], outputs['video_index'][idx])])
+        prompt = self.fuse_texts([data_samples[i].lm_prompt for i in rows],
+                                 features.clips, features.clip_index[idx])
+        p_fused, p_mask = prompt.fused, prompt.fused_mask
         width = max(fused.shape[1], p_fused.shape[1])
 
         def pad(x: Tensor) -> Tensor:
@@ -277,9 +346,9 @@ class MCGVideoQA(BaseModel):
         gen_mask = pad(fused_mask).index_copy(0, idx,
                                               pad(p_mask).to(fused_mask))
         # Memory parts after the fused states (video tokens) are kept.
-        rest = outputs['memory_mask'][:, fused.shape[1]:]
-        outputs['memory'] = [MemoryPart(gen)] + list(outputs['memory'][1:])
-        outputs['memory_mask'] = torch.cat([gen_mask, rest], dim=1)
+        rest = features.memory_mask[:, fused.shape[1]:]
+        return ([MemoryPart(gen)] + list(features.memory[1:]),
+                torch.cat([gen_mask, rest], dim=1))
 
     # -- MMEngine contract ------------------------------------------------------
     def forward(self, inputs: Tensor, data_samples: Optional[List] = None,
@@ -289,46 +358,63 @@ class MCGVideoQA(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.extract_feat(inputs, data_samples)['fused']
+            return self.extract_feat(inputs, data_samples).fused
         raise ValueError(f'Invalid mode {mode!r}')
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """Weighted losses (``loss_<name>``) and diagnostics (``acc_*``)."""
-        outputs = self.extract_feat(inputs, data_samples)
-        outputs['fuse'] = self.pair_fuser(outputs)
-        self.prompt_generator(outputs, data_samples)
-        outputs.update(self.head.loss_inputs(outputs['memory'],
-                                             outputs['memory_mask'],
-                                             data_samples))
-        outputs.update(self.head.extra_loss_inputs(outputs, data_samples))
-        results = {k: v for k, v in outputs.items() if k.startswith('acc_')}
+        features = self.extract_feat(inputs, data_samples)
+        features.memory, features.memory_mask = self.prompted_memory(
+            features, data_samples)
+        stages = self.stages()
+        features.head_outputs.update(self.head.loss_inputs(
+            features.memory, features.memory_mask, data_samples))
+        features.head_outputs.update(self.head.choice_loss_inputs(
+            features, data_samples, stages))
+        results = features.diagnostics()
         for name, loss in self.losses.items():
             if loss.weight == 0:
                 continue
-            missing = [k for k in loss.requires if k not in outputs]
+            missing = [k for k in loss.requires if not features.provides(k)]
             if missing:
                 raise KeyError(
                     f'loss {name!r} ({type(loss).__name__}) needs {missing}, '
-                    f'which the configured head {type(self.head).__name__} '
-                    'does not produce')
-            results[f'loss_{name}'] = loss.weight * loss(outputs)
-        # Diagnostics written by the losses themselves (acc_icl, acc_vtm).
-        results.update({k: v for k, v in outputs.items()
-                        if k.startswith('acc_') and k not in results})
+                    'which the configured head '
+                    f'{type(self.head).__name__} does not produce')
+            out = loss(features, self._loss_stages(loss, stages))
+            results[f'loss_{name}'] = loss.weight * out.loss
+            results.update({k: v for k, v in out.diagnostics.items()
+                            if k not in results})
         if not any(k.startswith('loss_') for k in results):
             raise RuntimeError('no active loss: every loss in model.losses '
                                'has weight 0 or the dict is empty')
         return results
 
+    def _loss_stages(self, loss: nn.Module, stages: Stages) -> Stages:
+        """``stages`` plus the similarity named by ``loss.similarity_from``."""
+        source = self.losses[loss.similarity_from] \
+            if loss.similarity_from in self.losses else None
+        if source is None:
+            return stages
+        return replace(stages, similarity=source.similarity)
+
     @torch.no_grad()
     def predict(self, inputs: Tensor, data_samples: List) -> List:
         """Fill ``pred_answer`` of each data sample (and ``pred_label``,
         ``pred_scores`` of multiple-choice ones when the head scores them)."""
-        outputs = self.extract_feat(inputs, data_samples, use_cache=True)
-        answers = self.head.predict(outputs['memory'], outputs['memory_mask'],
+        features = self.extract_feat(inputs, data_samples, use_cache=True)
+        answers = self.head.predict(features.memory, features.memory_mask,
                                     data_samples)
         for sample, answer in zip(data_samples, answers):
             sample.pred_answer = answer
         # Multiple-choice samples: pred_label/pred_scores (head's scorer).
-        self.head.predict_choices(outputs, data_samples)
+        self.head.predict_choices(features, data_samples, self.stages())
         return data_samples
+
+
+def _clip_part(clips: Tensor,
+               clip_index: Union[Tensor, Sequence[int]]) -> MemoryPart:
+    """Clips as a memory part shared by the rows that index them."""
+    if isinstance(clip_index, Tensor):
+        return MemoryPart(clips, clip_index)
+    return shared_part(clips, clip_index)

@@ -29,10 +29,10 @@ from torch import nn
 from transformers import (BertConfig, BertLMHeadModel, BertModel,
                           TimesformerConfig, TimesformerModel)
 
-from mcg.encoders.convert import hf_timesformer_to_mcg
-from mcg.models.convert import convert_official_checkpoint
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
+from mcg.encoders.convert import hf_timesformer_to_mcg
+from mcg.models.convert import convert_official_checkpoint
 from tests.conftest import REPO
 from . import official_keys as ok
 
@@ -211,7 +211,7 @@ def compared():
             with torch.no_grad():
                 feats = model.extract_feat(clips, samples)
                 logits = model.head.logits(model.head.decode_states(
-                    answer_ids, feats['memory'], feats['memory_mask']))
+                    answer_ids, feats.memory, feats.memory_mask))
         finally:
             for k, v in kept.items():
                 setattr(model.head, k, v)
@@ -242,11 +242,11 @@ def test_questions_are_padded_and_answers_vary_in_length(compared):
 
 def test_variant_computes_the_official_decoder_logits(compared):
     feats, logits = compared['variant']()
-    fused_diff = (feats['fused'] - compared['ref_fused']).abs().max().item()
+    fused_diff = (feats.fused - compared['ref_fused']).abs().max().item()
     logit_diff = compared['max_diff'](logits)
     print(f'fused max |diff| {fused_diff:.2e}, decoder logits max |diff| '
           f'{logit_diff:.2e} over {logits.shape[-1]} columns')
-    assert feats['fused'].shape == compared['ref_fused'].shape
+    assert feats.fused.shape == compared['ref_fused'].shape
     assert fused_diff <= 1e-4    # padded question positions included
     assert logit_diff <= 1e-4
     # The official [ENC] column is the only one mcg does not have.

@@ -167,7 +167,7 @@ def test_official_arrangement_is_a_config_swap(micro_cfg):
     assert losses['loss_lm'].item() > 0
     # The fused sequence is [question ; CLS + 16 time-averaged patches].
     feats = model.extract_feat(data['inputs'], data['data_samples'])
-    assert feats['fused'].shape[1] == feats['text'].shape[1] + 1 + 16
+    assert feats.fused.shape[1] == feats.text.shape[1] + 1 + 16
     losses['loss_lm'].backward()
     for part in ('video_encoder', 'text_encoder', 'head'):
         assert any(p.grad is not None and p.grad.abs().sum() > 0

@@ -122,13 +122,13 @@ def test_choice_loss_trains_the_vtm_head_and_matches_eval_scores(micro_cfg):
         data = model.data_preprocessor(dict(inputs=video,
                                             data_samples=samples))
         outputs = model.extract_feat(data['inputs'], samples)
-        train_view = model.head.extra_loss_inputs(outputs, samples)
+        train_view = model.head.choice_loss_inputs(
+            outputs, samples, model.stages())['choice']
     preds = run(model, video, copy.deepcopy(samples), 'predict')
     scored = [p for p in preds if 'pred_scores' in p]
-    assert train_view['choice_logits'].shape == (7, 5)
-    assert train_view['choice_targets'].tolist() == [
-        s.gt_label for s in scored]
-    for row, p in zip(train_view['choice_logits'], scored):
+    assert train_view.logits.shape == (7, 5)
+    assert train_view.targets.tolist() == [s.gt_label for s in scored]
+    for row, p in zip(train_view.logits, scored):
         k = len(p.pred_scores)
         assert torch.allclose(row[:k], torch.tensor(p.pred_scores),
                               atol=1e-4)
@@ -164,7 +164,7 @@ def test_likelihood_scorer_ranks_by_generator_likelihood(micro_cfg):
     preds = run(model, video, samples, 'predict')
     data = model.data_preprocessor(dict(inputs=video, data_samples=samples))
     out = model.extract_feat(data['inputs'], samples)
-    expected = model.head.score_answers(out['memory'], out['memory_mask'],
+    expected = model.head.score_answers(out.memory, out.memory_mask,
                                         [s.candidates for s in samples[:6]])
     for p, e in zip(preds[:6], expected):
         assert torch.allclose(torch.tensor(p.pred_scores), e, atol=1e-5)

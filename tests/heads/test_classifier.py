@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from mcg.heads import AnswerClassifierHead, top_answers
 from mcg.losses import AnswerClassificationLoss
 from mcg.layers.transformer_block import MemoryPart
-from mcg.structures import VideoQADataSample
+from mcg.structures import HeadOutput, VideoQADataSample
+from tests.losses.helpers import features
 
 
 def samples(answers):
@@ -46,12 +47,12 @@ def test_out_of_vocabulary_answers_are_ignored_in_training_and_wrong_at_test():
     fused = torch.randn(3, 5, 8)
     out = head.loss_inputs([MemoryPart(fused)], torch.ones(3, 5),
                            samples(['yes', 'purple', 'no']))
-    assert out['cls_logits'].shape == (3, 4)
-    assert out['cls_targets'].tolist() == [0, -100, 1]
-    assert out['acc_cls_coverage'] == pytest.approx(2 / 3)
-    loss = AnswerClassificationLoss()(out)
-    expected = F.cross_entropy(out['cls_logits'][[0, 2]],
-                               out['cls_targets'][[0, 2]])
+    cls = out['cls']
+    assert cls.logits.shape == (3, 4)
+    assert cls.targets.tolist() == [0, -100, 1]
+    assert cls.diagnostics['acc_cls_coverage'] == pytest.approx(2 / 3)
+    loss = AnswerClassificationLoss()(features(head_outputs=out)).loss
+    expected = F.cross_entropy(cls.logits[[0, 2]], cls.targets[[0, 2]])
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
     # Only the 2 real classes can be predicted, never the unused columns.
     with torch.no_grad():
@@ -61,13 +62,13 @@ def test_out_of_vocabulary_answers_are_ignored_in_training_and_wrong_at_test():
 
 def test_classification_loss_without_any_known_answer_is_zero_with_grad():
     logits = torch.randn(2, 3, requires_grad=True)
-    loss = AnswerClassificationLoss()(dict(
-        cls_logits=logits, cls_targets=torch.tensor([-100, -100])))
+    loss = AnswerClassificationLoss()(features(head_outputs=dict(
+        cls=HeadOutput(logits, torch.tensor([-100, -100]))))).loss
     assert loss.item() == 0.0
     loss.backward()
     assert logits.grad is not None
     choice = AnswerClassificationLoss(inputs='choice')
-    assert choice.requires == ('choice_logits', 'choice_targets')
+    assert choice.requires == ('choice', )
 
 
 def test_head_reads_fus_through_a_shared_memory_index_and_learns():
@@ -80,7 +81,8 @@ def test_head_reads_fus_through_a_shared_memory_index_and_learns():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
     loss_fn = AnswerClassificationLoss()
     for _ in range(60):
-        loss = loss_fn(head.loss_inputs(memory, None, samples(gts)))
+        loss = loss_fn(features(head_outputs=head.loss_inputs(
+            memory, None, samples(gts)))).loss
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -9,8 +9,8 @@ def loss_and_grads(head, memory, mask, samples):
     counter = {'bytes': 0}
     with saved_bytes(counter):
         out = head.loss_inputs(memory, mask, samples)
-    loss = torch.nn.functional.cross_entropy(out['lm_logits'],
-                                             out['lm_targets'])
+    loss = torch.nn.functional.cross_entropy(out['lm'].logits,
+                                             out['lm'].targets)
     params = [p for p in head.parameters() if p.requires_grad]
     return loss.detach(), torch.autograd.grad(loss, params), counter['bytes']
 

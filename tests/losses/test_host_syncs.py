@@ -16,6 +16,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from mcg.losses import (InstanceContrastiveLoss, LanguageModelingLoss,
                         TokenContrastiveLoss)
 from mcg.layers.transformer_block import MemoryPart
+from mcg.structures import HeadOutput
+from tests.losses.helpers import features
 
 
 class ValueReads(TorchDispatchMode):
@@ -49,9 +51,9 @@ def test_generator_training_inputs_run_on_the_meta_device(micro_cfg):
     model.to('meta')
     on_meta = head.loss_inputs([MemoryPart(memory.to('meta'))],
                                mask.to('meta'), samples)
-    assert on_meta['lm_logits'].device.type == 'meta'
-    assert on_meta['lm_logits'].shape == on_cpu['lm_logits'].shape
-    assert on_meta['lm_targets'].shape == on_cpu['lm_targets'].shape
+    assert on_meta['lm'].logits.device.type == 'meta'
+    assert on_meta['lm'].logits.shape == on_cpu['lm'].logits.shape
+    assert on_meta['lm'].targets.shape == on_cpu['lm'].targets.shape
 
 
 def test_tcl_runs_on_the_meta_device():
@@ -81,16 +83,16 @@ def _rank_main(rank, world, tmp):
     reads = {}
     n = 3 + rank
     lm = LanguageModelingLoss()
-    out = dict(lm_logits=torch.randn(n, 7, requires_grad=True),
-               lm_targets=torch.randint(0, 7, (n,)))
+    out = features(head_outputs=dict(lm=HeadOutput(
+        torch.randn(n, 7, requires_grad=True), torch.randint(0, 7, (n,)))))
     with ValueReads() as counter:
         lm(out)
     reads['lm'] = counter.count
     tcl = TokenContrastiveLoss(memory_dims=8, video_dims=16, text_dims=16)
-    out = dict(video_clips=torch.randn(2, 5, 16),
-               video_index=torch.tensor([0] * (n - 1) + [1]),
-               text=torch.randn(n, 6, 16),
-               text_mask=torch.ones(n, 6, dtype=torch.long))
+    out = features(clips=torch.randn(2, 5, 16),
+                   clip_index=torch.tensor([0] * (n - 1) + [1]),
+                   text=torch.randn(n, 6, 16),
+                   text_mask=torch.ones(n, 6, dtype=torch.long))
     with ValueReads() as counter:
         tcl(out)
     reads['tcl'] = counter.count

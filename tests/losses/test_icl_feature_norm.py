@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from mcg.losses import InstanceContrastiveLoss
+from tests.losses.helpers import features
 
 
 def _collapsed(n=16, dims=32, spread=0.02, seed=0):
@@ -24,8 +25,8 @@ def _loss(feature_norm, video, text, index):
         for proj in (icl.video_proj, icl.text_proj):
             proj.weight.copy_(torch.eye(32))
             proj.bias.zero_()
-    out = dict(video_clips=video, text=text, video_index=index)
-    return icl(out).item(), out['acc_icl'].item(), icl
+    out = icl(features(clips=video, text=text, clip_index=index))
+    return out.loss.item(), out.diagnostics['acc_icl'].item(), icl
 
 
 def test_batch_norm_recovers_pairs_hidden_under_a_shared_component():

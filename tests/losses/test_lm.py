@@ -14,8 +14,9 @@ from mmengine.config import Config
 from mcg.heads.base import select_memory
 from mcg.losses import LanguageModelingLoss
 from mcg.registry import MODELS
-from mcg.structures import VideoQADataSample
+from mcg.structures import HeadOutput, VideoQADataSample
 from tests.conftest import REPO
+from tests.losses.helpers import features
 
 # Answers of 1, 2 and 4 tokens (+ [SEP]): the reductions differ only when
 # the lengths do.
@@ -56,10 +57,10 @@ def loop_token_losses(model, data, smoothing=0.0):
         ids = head.tokenizer(sample.gt_answer,
                              add_special_tokens=False)['input_ids']
         seq = [head.gen_id] + ids + [head.sep_id]
-        memory = select_memory(feats['memory'], torch.tensor([row]))
+        memory = select_memory(feats.memory, torch.tensor([row]))
         with torch.no_grad():
             states = head.decode_states(torch.tensor([seq[:-1]]), memory,
-                                        feats['memory_mask'][row:row + 1])
+                                        feats.memory_mask[row:row + 1])
             logp = head.logits(states)[0].float().log_softmax(-1)
         losses = []
         for t, target in enumerate(seq[1:]):
@@ -97,9 +98,16 @@ def test_unknown_reduction_is_refused():
 
 
 def test_sequence_sum_needs_the_answer_count():
-    assert 'lm_num_sequences' in LanguageModelingLoss(
-        reduction='sequence_sum').requires
-    assert 'lm_num_sequences' not in LanguageModelingLoss().requires
+    logits, targets = torch.randn(4, 7), torch.tensor([1, 2, 3, 4])
+    without = features(head_outputs=dict(lm=HeadOutput(logits, targets)))
+    with pytest.raises(ValueError, match='num_sequences'):
+        LanguageModelingLoss(reduction='sequence_sum')(without)
+    assert torch.isfinite(LanguageModelingLoss()(without).loss)
+    with_count = features(head_outputs=dict(lm=HeadOutput(
+        logits, targets, num_sequences=2)))
+    total = LanguageModelingLoss(reduction='sequence_sum')(with_count).loss
+    assert total.item() == pytest.approx(
+        4 * LanguageModelingLoss()(without).loss.item() / 2, rel=1e-6)
 
 
 @pytest.mark.parametrize('config, reduction', [
@@ -138,9 +146,10 @@ def _worker(rank, world, init_file, out_dir):
         results = {}
         for reduction in ('token_mean', 'sequence_sum'):
             x = logits[start:end].clone().requires_grad_(True)
-            loss = LanguageModelingLoss(reduction=reduction)(dict(
-                lm_logits=x, lm_targets=targets[start:end],
-                lm_num_sequences=len(SHARDS[rank])))
+            loss = LanguageModelingLoss(reduction=reduction)(features(
+                head_outputs=dict(lm=HeadOutput(
+                    x, targets[start:end],
+                    num_sequences=len(SHARDS[rank]))))).loss
             loss.backward()
             results[reduction] = dict(loss=loss.detach(), grad=x.grad)
         torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))

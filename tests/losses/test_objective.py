@@ -84,10 +84,10 @@ def test_gradients_reach_both_encoders(model, term, parts):
 def generator_memory(model, video, samples):
     data = model.data_preprocessor(dict(inputs=video, data_samples=samples))
     out = model.extract_feat(data['inputs'], data['data_samples'])
-    model.prompt_generator(out, data['data_samples'])
-    fused = out['memory'][0].states
+    memory, memory_mask = model.prompted_memory(out, data['data_samples'])
+    fused = memory[0].states
     # The fused states lead the memory (video tokens may follow them).
-    return fused, out['memory_mask'][:, :fused.shape[1]]
+    return fused, memory_mask[:, :fused.shape[1]]
 
 
 def test_caption_lm_does_not_see_the_caption(model):
@@ -145,10 +145,10 @@ def test_prompted_rows_keep_the_video_memory_part():
     video, samples = make_batch()
     data = model.data_preprocessor(dict(inputs=video, data_samples=samples))
     out = model.extract_feat(data['inputs'], data['data_samples'])
-    video_part = out['memory'][1]
-    tail = out['memory_mask'][:, out['fused'].shape[1]:]
-    model.prompt_generator(out, data['data_samples'])
-    assert out['memory'][1] is video_part
-    width = out['memory'][0].states.shape[1]
-    assert torch.equal(out['memory_mask'][:, width:], tail)
+    video_part = out.memory[1]
+    tail = out.memory_mask[:, out.fused.shape[1]:]
+    memory, memory_mask = model.prompted_memory(out, data['data_samples'])
+    assert memory[1] is video_part
+    width = memory[0].states.shape[1]
+    assert torch.equal(memory_mask[:, width:], tail)
     assert torch.isfinite(run_loss(model, video, samples)['loss_lm'])

@@ -5,7 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dataclasses import replace
+
 from mcg.losses import TokenContrastiveLoss
+from tests.losses.helpers import features
 
 
 def make_outputs(lengths=(6, 4, 5), num_clips=2, patches=5, dims=12,
@@ -16,9 +19,9 @@ def make_outputs(lengths=(6, 4, 5), num_clips=2, patches=5, dims=12,
     mask = torch.zeros(len(lengths), width)
     for i, n in enumerate(lengths):
         mask[i, :n] = 1
-    return dict(
-        video_clips=torch.randn(num_clips, 1 + patches, dims, generator=g),
-        video_index=torch.tensor([i % num_clips for i in range(len(lengths))]),
+    return features(
+        clips=torch.randn(num_clips, 1 + patches, dims, generator=g),
+        clip_index=torch.tensor([i % num_clips for i in range(len(lengths))]),
         text=torch.randn(len(lengths), width, dims + 2, generator=g),
         text_mask=mask)
 
@@ -55,14 +58,14 @@ def saliency(cls, tokens):
 def reference_tcl(loss, outputs):
     tau = float(loss.temperature())
     l_tvc = l_tlc = 0.0
-    n = len(outputs['video_index'])
+    n = len(outputs.clip_index)
     for i in range(n):
-        clip = outputs['video_clips'][outputs['video_index'][i]]
-        length = int(outputs['text_mask'][i].sum())
-        words = outputs['text'][i, 1:length - 1]       # no [CLS], no [SEP]
+        clip = outputs.clips[outputs.clip_index[i]]
+        length = int(outputs.text_mask[i].sum())
+        words = outputs.text[i, 1:length - 1]       # no [CLS], no [SEP]
         u = [loss.text_proj(w) for w in words]
         mem = [loss.video_proj(p) for p in clip[1:]]
-        alpha = saliency(outputs['text'][i, 0], words)
+        alpha = saliency(outputs.text[i, 0], words)
         beta = saliency(clip[0], clip[1:])
         l_tvc += direction(u, mem, alpha, tau) / (2 * n)
         l_tlc += direction(mem, u, beta, tau) / (2 * n)
@@ -77,7 +80,7 @@ def tcl():
 
 def test_matches_loop_reference(tcl):
     outputs = make_outputs()
-    assert tcl(outputs).item() == pytest.approx(reference_tcl(tcl, outputs),
+    assert tcl(outputs).loss.item() == pytest.approx(reference_tcl(tcl, outputs),
                                                 rel=1e-5)
 
 
@@ -87,40 +90,40 @@ def test_uniform_saliency_matches_reference_with_unit_weights(tcl):
     with torch.no_grad():
         tau = float(tcl.temperature())
         expected = 0.0
-        n = len(outputs['video_index'])
+        n = len(outputs.clip_index)
         for i in range(n):
-            clip = outputs['video_clips'][outputs['video_index'][i]]
-            length = int(outputs['text_mask'][i].sum())
-            u = [tcl.text_proj(w) for w in outputs['text'][i, 1:length - 1]]
+            clip = outputs.clips[outputs.clip_index[i]]
+            length = int(outputs.text_mask[i].sum())
+            u = [tcl.text_proj(w) for w in outputs.text[i, 1:length - 1]]
             mem = [tcl.video_proj(p) for p in clip[1:]]
             expected += (direction(u, mem, [1] * len(u), tau)
                          + direction(mem, u, [1] * len(mem), tau)) / (4 * n)
-    assert tcl(outputs).item() == pytest.approx(expected, rel=1e-5)
+    assert tcl(outputs).loss.item() == pytest.approx(expected, rel=1e-5)
 
 
 def test_padding_changes_nothing(tcl):
     """Extra masked tokens, holding large random values, change nothing."""
     outputs = make_outputs()
     extra = 5
-    text = torch.cat([outputs['text'], torch.zeros(3, extra, 14)], dim=1)
-    mask = torch.cat([outputs['text_mask'], torch.zeros(3, extra)], dim=1)
+    text = torch.cat([outputs.text, torch.zeros(3, extra, 14)], dim=1)
+    mask = torch.cat([outputs.text_mask, torch.zeros(3, extra)], dim=1)
     text[mask == 0] = 50 * torch.randn(int((mask == 0).sum()), 14)
-    padded = dict(outputs, text=text, text_mask=mask)
-    assert torch.allclose(tcl(padded), tcl(outputs), atol=1e-6)
+    padded = replace(outputs, text=text, text_mask=mask)
+    assert torch.allclose(tcl(padded).loss, tcl(outputs).loss, atol=1e-6)
 
 
 def test_invariant_to_permuting_the_batch(tcl):
     """Saliency stays with its own sample (the official code misaligns it)."""
     outputs = make_outputs(lengths=(6, 4, 5, 3), num_clips=3)
-    base = tcl(outputs)
+    base = tcl(outputs).loss
     perm = torch.tensor([2, 3, 0, 1])
     clip_perm = torch.tensor([1, 2, 0])
-    permuted = dict(video_clips=outputs['video_clips'][clip_perm],
-                    video_index=torch.argsort(clip_perm)[
-                        outputs['video_index'][perm]],
-                    text=outputs['text'][perm],
-                    text_mask=outputs['text_mask'][perm])
-    assert torch.allclose(tcl(permuted), base, atol=1e-6)
+    permuted = features(clips=outputs.clips[clip_perm],
+                        clip_index=torch.argsort(clip_perm)[
+                            outputs.clip_index[perm]],
+                        text=outputs.text[perm],
+                        text_mask=outputs.text_mask[perm])
+    assert torch.allclose(tcl(permuted).loss, base, atol=1e-6)
 
 
 def test_aligned_pairs_score_lower_than_shuffled():
@@ -138,33 +141,33 @@ def test_aligned_pairs_score_lower_than_shuffled():
                       torch.randn(4, 1, 32)], dim=1)
     text = text + 0.1 * torch.randn_like(text)
     mask = torch.ones(4, 10)
-    aligned = tcl(dict(video_clips=clips, video_index=torch.arange(4),
-                       text=text, text_mask=mask))
-    shuffled = tcl(dict(video_clips=clips,
-                        video_index=torch.tensor([1, 2, 3, 0]),
-                        text=text, text_mask=mask))
+    aligned = tcl(features(clips=clips, clip_index=torch.arange(4),
+                           text=text, text_mask=mask)).loss
+    shuffled = tcl(features(clips=clips,
+                            clip_index=torch.tensor([1, 2, 3, 0]),
+                            text=text, text_mask=mask)).loss
     assert aligned < 0.5 * shuffled
 
 
 def test_gradients_reach_both_inputs_and_temperature(tcl):
     outputs = make_outputs()
-    outputs['video_clips'].requires_grad_(True)
-    outputs['text'].requires_grad_(True)
-    tcl(outputs).backward()
-    assert outputs['video_clips'].grad[:, 1:].abs().sum() > 0
-    assert outputs['text'].grad[:, 1:].abs().sum() > 0
+    outputs.clips.requires_grad_(True)
+    outputs.text.requires_grad_(True)
+    tcl(outputs).loss.backward()
+    assert outputs.clips.grad[:, 1:].abs().sum() > 0
+    assert outputs.text.grad[:, 1:].abs().sum() > 0
     assert tcl.temperature.value.grad.abs() > 0
     assert tcl.video_proj.weight.grad.abs().sum() > 0
     assert tcl.text_proj.weight.grad.abs().sum() > 0
     # Padding receives no gradient and nothing is NaN.
-    assert torch.isfinite(outputs['text'].grad).all()
-    pad = outputs['text_mask'] == 0
-    assert outputs['text'].grad[pad].abs().sum() == 0
+    assert torch.isfinite(outputs.text.grad).all()
+    pad = outputs.text_mask == 0
+    assert outputs.text.grad[pad].abs().sum() == 0
 
 
 def test_single_token_text_is_finite(tcl):
     outputs = make_outputs(lengths=(3, 4))     # [CLS] w [SEP]: one token
-    loss = tcl(outputs)
+    loss = tcl(outputs).loss
     assert torch.isfinite(loss)
 
 

@@ -5,7 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dataclasses import replace
+
 from mcg.losses import VideoTextMatchingLoss
+from mcg.structures import Stages
+from tests.losses.helpers import features
 
 DIMS = 8
 
@@ -20,30 +24,28 @@ def make_outputs(index=(0, 0, 1, 2, 3), seed=0, text=None, clips=None):
     text = text if text is not None else F.normalize(
         torch.randn(len(index), DIMS, generator=g), dim=-1)
 
-    def fuse(text_rows, clip_rows):
-        fused = (text[text_rows] * clips[clip_rows])[:, None]
+    def fuse(text_rows, text_mask, clip_states, clip_rows):
+        fused = (text_rows * clip_states[clip_rows])[:, None]
         return fused, torch.ones(fused.shape[:2])
 
-    def similarity(outputs):
-        return text @ clips.t(), torch.tensor(0.07)
+    def similarity(features):
+        return features.text @ features.clips.t(), torch.tensor(0.07)
 
-    outputs = dict(video_index=index, fuse=fuse,
-                   fused=fuse(torch.arange(len(index)), index)[0],
-                   video_clips=torch.zeros(num_clips, 1, DIMS))
-    return outputs, similarity, text, clips
+    outputs = features(clip_index=index, clips=clips, text=text,
+                       text_mask=torch.ones(len(index), 1),
+                       fused=fuse(text, None, clips, index)[0])
+    return outputs, Stages(fuse, None, similarity), text, clips
 
 
-def make_loss(sampling='hardest', similarity=None):
+def make_loss(sampling='hardest'):
     torch.manual_seed(0)
-    loss = VideoTextMatchingLoss(in_dims=DIMS, sampling=sampling)
-    loss.set_similarity(similarity)
-    return loss
+    return VideoTextMatchingLoss(in_dims=DIMS, sampling=sampling)
 
 
 @torch.no_grad()
 def reference_vtm(loss, outputs, text, clips):
     """Eq. 9 with the hardest allowed negative video and text per pair."""
-    index = outputs['video_index'].tolist()
+    index = outputs.clip_index.tolist()
     sim = text @ clips.t()
     terms = []
 
@@ -65,32 +67,33 @@ def reference_vtm(loss, outputs, text, clips):
 
 
 def test_matches_loop_reference_with_hardest_negatives():
-    outputs, sim, text, clips = make_outputs()
-    loss = make_loss('hardest', sim)
+    outputs, stages, text, clips = make_outputs()
+    loss = make_loss('hardest')
     expected = reference_vtm(loss, outputs, text, clips)
-    assert loss(outputs).item() == pytest.approx(expected, rel=1e-5)
+    assert loss(outputs, stages).loss.item() == pytest.approx(expected,
+                                                       rel=1e-5)
 
 
 def test_sampled_negatives_never_share_the_positive_clip():
-    outputs, sim, _, _ = make_outputs(index=(0, 0, 0, 1, 2, 2))
-    loss = make_loss('multinomial', sim)
-    index = outputs['video_index']
+    outputs, stages, _, _ = make_outputs(index=(0, 0, 0, 1, 2, 2))
+    loss = make_loss('multinomial')
+    index = outputs.clip_index
     for seed in range(20):
         torch.manual_seed(seed)
-        t_rows, neg_clips, neg_texts, c_rows = loss.pick_negatives(outputs)
+        t_rows, neg_clips, neg_texts, c_rows = loss.pick_negatives(outputs, stages.similarity)
         assert len(t_rows) == len(c_rows) == 6
         assert (neg_clips != index[t_rows]).all()
         assert (index[neg_texts] != c_rows).all()
 
 
 def test_multinomial_prefers_similar_negatives():
-    outputs, sim, text, clips = make_outputs(index=(0, 1, 2, 3, 4, 5, 6, 7))
-    loss = make_loss('multinomial', sim)
+    outputs, stages, text, clips = make_outputs(index=(0, 1, 2, 3, 4, 5, 6, 7))
+    loss = make_loss('multinomial')
     scores = text @ clips.t()
     hits = 0
     torch.manual_seed(0)
     for _ in range(50):
-        t_rows, neg_clips, _, _ = loss.pick_negatives(outputs)
+        t_rows, neg_clips, _, _ = loss.pick_negatives(outputs, stages.similarity)
         hardest = scores.masked_fill(torch.eye(8, dtype=torch.bool),
                                      -2).argmax(-1)
         hits += int((neg_clips == hardest[t_rows]).sum())
@@ -99,21 +102,21 @@ def test_multinomial_prefers_similar_negatives():
 
 
 def test_single_clip_batch_has_no_negatives():
-    outputs, sim, _, _ = make_outputs(index=(0, 0, 0))
-    loss = make_loss('multinomial', sim)
-    value = loss(outputs)
+    outputs, stages, _, _ = make_outputs(index=(0, 0, 0))
+    loss = make_loss('multinomial')
+    value = loss(outputs, stages).loss
     assert torch.isfinite(value)
-    assert len(loss.pick_negatives(outputs)[0]) == 0
+    assert len(loss.pick_negatives(outputs, stages.similarity)[0]) == 0
 
 
 def test_invariant_to_permuting_the_batch():
-    outputs, sim, text, clips = make_outputs()
-    base = make_loss('hardest', sim)(outputs)
+    outputs, stages, text, clips = make_outputs()
+    base = make_loss('hardest')(outputs, stages).loss
     perm = torch.tensor([3, 1, 4, 0, 2])
-    p_out, p_sim, _, _ = make_outputs(
-        index=outputs['video_index'][perm].tolist(), text=text[perm],
+    p_out, p_stages, _, _ = make_outputs(
+        index=outputs.clip_index[perm].tolist(), text=text[perm],
         clips=clips)
-    assert torch.allclose(make_loss('hardest', p_sim)(p_out), base,
+    assert torch.allclose(make_loss('hardest')(p_out, p_stages).loss, base,
                           atol=1e-6)
 
 
@@ -124,33 +127,35 @@ def test_aligned_pairs_score_lower_than_shuffled():
     losses = {}
     for name, index in (('aligned', [0, 1, 2, 3, 4, 5]),
                         ('shuffled', [1, 2, 3, 4, 5, 0])):
-        outputs, sim, _, _ = make_outputs(index=index, clips=clips,
+        outputs, stages, _, _ = make_outputs(index=index, clips=clips,
                                           text=clips.clone())
-        loss = make_loss('hardest', sim)
+        loss = make_loss('hardest')
         with torch.no_grad():
             loss.head.weight.copy_(torch.stack(
                 [-4 * torch.ones(DIMS), 4 * torch.ones(DIMS)]))
             loss.head.bias.zero_()
-        losses[name] = loss(outputs).item()
+        losses[name] = loss(outputs, stages).loss.item()
     assert losses['aligned'] < losses['shuffled'] - 0.5
 
 
 def test_gradients_reach_head_and_fused_inputs():
-    outputs, sim, text, clips = make_outputs()
+    outputs, stages, text, clips = make_outputs()
     text.requires_grad_(True)
     clips.requires_grad_(True)
-    outputs['fused'] = outputs['fuse'](torch.arange(5),
-                                       outputs['video_index'])[0]
-    loss = make_loss('multinomial', sim)
-    loss(outputs).backward()
+    outputs = replace(outputs, text=text, clips=clips, fused=stages.fuse(
+        text, None, clips, outputs.clip_index)[0])
+    loss = make_loss('multinomial')
+    out = loss(outputs, stages)
+    out.loss.backward()
     assert loss.head.weight.grad.abs().sum() > 0
     assert text.grad.abs().sum() > 0 and clips.grad.abs().sum() > 0
-    assert 0 <= outputs['acc_vtm'].item() <= 1
+    assert 0 <= out.diagnostics['acc_vtm'].item() <= 1
 
 
 def test_uniform_sampling_without_icl():
-    outputs, _, _, _ = make_outputs()
-    loss = make_loss('multinomial', None)
-    assert torch.isfinite(loss(outputs))
+    outputs, stages, _, _ = make_outputs()
+    loss = make_loss('multinomial')
+    assert torch.isfinite(loss(outputs, replace(stages,
+                                                similarity=None)).loss)
     with pytest.raises(ValueError, match='sampling'):
         VideoTextMatchingLoss(in_dims=4, sampling='best')

@@ -4,6 +4,8 @@ import torch
 
 from mcg.losses import VideoTextMatchingLoss
 from mcg.losses.vtm import NormedLinear
+from mcg.structures import Stages
+from tests.losses.helpers import features
 
 DIMS = 16
 
@@ -14,15 +16,19 @@ def _outputs(num=12, spread=0.01):
     shared = 10 * torch.randn(DIMS, generator=g)
     match = torch.randn(DIMS, generator=g)
 
-    def fus(text_rows, clip_rows):
-        same = (text_rows == clip_rows).float()[:, None]
-        noise = 0.2 * spread * torch.randn(len(text_rows), DIMS, generator=g)
+    def fus(text, text_mask, clips, clip_rows):
+        # The toy text states are the rows' own numbers.
+        same = (text[:, 0].long() == clip_rows).float()[:, None]
+        noise = 0.2 * spread * torch.randn(len(text), DIMS, generator=g)
         states = shared + spread * (2 * same - 1) * match + noise
-        return states[:, None], torch.ones(len(text_rows), 1)
+        return states[:, None], torch.ones(len(text), 1)
 
     index = torch.arange(num)
-    return dict(fused=fus(index, index)[0], fuse=fus, video_index=index,
-                video_clips=torch.zeros(num, 2, DIMS))
+    text = index[:, None].float()
+    clips = torch.zeros(num, 2, DIMS)
+    return (features(fused=fus(text, None, clips, index)[0], text=text,
+                     text_mask=torch.ones(num, 1), clip_index=index,
+                     clips=clips), Stages(fus, None))
 
 
 def _train(feature_norm, steps=60):
@@ -30,12 +36,11 @@ def _train(feature_norm, steps=60):
     vtm = VideoTextMatchingLoss(in_dims=DIMS, sampling='uniform', feature_norm=feature_norm)
     opt = torch.optim.Adam(vtm.parameters(), lr=1e-2)
     for _ in range(steps):
-        out = _outputs()
-        loss = vtm(out)
+        out = vtm(*_outputs())
         opt.zero_grad()
-        loss.backward()
+        out.loss.backward()
         opt.step()
-    return loss.item(), out['acc_vtm'].item()
+    return out.loss.item(), out.diagnostics['acc_vtm'].item()
 
 
 def test_batch_norm_head_learns_where_the_linear_head_sits_at_the_prior():

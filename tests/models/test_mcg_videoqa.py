@@ -78,8 +78,8 @@ def test_cached_and_uncached_greedy_decoding_agree(model):
     model.eval()
     data = model.data_preprocessor(dict(inputs=video, data_samples=samples))
     out = model.extract_feat(data['inputs'], data['data_samples'])
-    cached = model.head.generate(out['memory'], out['memory_mask'])
-    plain = model.head.generate(out['memory'], out['memory_mask'],
+    cached = model.head.generate(out.memory, out.memory_mask)
+    plain = model.head.generate(out.memory, out.memory_mask,
                                 use_cache=False)
     assert torch.equal(cached, plain)
 
@@ -170,7 +170,7 @@ def test_output_vocab_shortlist(micro_cfg, tmp_path):
     m.eval()
     data = m.data_preprocessor(dict(inputs=video, data_samples=samples))
     feats = m.extract_feat(data['inputs'], data['data_samples'])
-    ids = head.generate(feats['memory'], feats['memory_mask'])
+    ids = head.generate(feats.memory, feats.memory_mask)
     allowed = set(head.vocab_ids.tolist()) | {head.pad_id}
     assert set(ids.flatten().tolist()) <= allowed
     samples[0].gt_answer = 'purple elephant'

@@ -88,3 +88,15 @@ def test_table6_rows_set_their_frames_everywhere(frames):
     assert cfg.model.video_encoder.num_frames == frames
     assert cfg.load_from.endswith('mcg_pretrain_webvid-cc3m-tgif_4f/'
                                   'epoch_10.pth')
+
+
+def test_table6_row_equals_the_recipe_with_a_frames_override():
+    # mcg_tab6_anetqa_12f.py is the 8-frame recipe with num_frames=12,
+    # whether written as a file or given as `--cfg-options num_frames=12`.
+    folder = os.path.join(REPO, 'configs', 'mcg', 'ablations')
+    row = Config.fromfile(os.path.join(folder, 'mcg_tab6_anetqa_12f.py'))
+    override = load_config(os.path.join(folder, 'mcg_tab6_anetqa_8f.py'),
+                           {'num_frames': 12})
+    for key in ('model', 'train_dataloader', 'val_dataloader',
+                'test_dataloader', 'load_from'):
+        assert override[key] == row[key], key

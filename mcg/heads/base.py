@@ -9,7 +9,8 @@ from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory, MemoryPart
 from mcg.registry import MODELS
-from mcg.structures.features import HeadOutput, Stages, VideoQAFeatures
+from mcg.structures.features import (HeadOutput, ModelWidths, Stages,
+                                     VideoQAFeatures)
 
 
 def select_memory(memory: Memory, rows: Tensor) -> List[MemoryPart]:
@@ -76,8 +77,16 @@ class BaseAnswerHead(BaseModule):
             self.choice_scorer = (choice_scorer if isinstance(
                 choice_scorer, nn.Module) else MODELS.build(choice_scorer))
 
-    def bind(self, tokenizer, text_encoder) -> None:
-        """Receive shared components; the default ignores them."""
+    def bind(self, tokenizer, text_encoder,
+             widths: Optional[ModelWidths] = None) -> None:
+        """Receive shared components; the default ignores them.
+
+        Args:
+            tokenizer: The model's tokenizer (a head may add tokens).
+            text_encoder: The text encoder (shared embeddings).
+            widths: The model's widths, to size layers whose input width
+                was not given (e.g. the classifier's ``in_dims``).
+        """
 
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,
                     data_samples: Sequence) -> Dict[str, HeadOutput]:

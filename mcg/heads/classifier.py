@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory
 from mcg.registry import MODELS
-from mcg.structures.features import HeadOutput
+from mcg.structures.features import HeadOutput, ModelWidths
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer
 from .answer_trie import read_answers
@@ -48,7 +48,8 @@ class AnswerClassifierHead(BaseAnswerHead):
     K)``.
 
     Args:
-        in_dims: Width of the fusor output.
+        in_dims: Width of the fusor output; None (default) takes it from
+            the model when it binds the head (:meth:`bind`).
         num_classes: K, the number of answer classes.
         answer_file: JSON list of training answers (strings, or records with
             an ``answer`` field such as ActivityNet-QA's ``train_a.json``);
@@ -63,7 +64,8 @@ class AnswerClassifierHead(BaseAnswerHead):
         init_cfg: MMEngine init config.
     """
 
-    def __init__(self, in_dims: int = 768, num_classes: int = 1000,
+    def __init__(self, in_dims: Optional[int] = None,
+                 num_classes: int = 1000,
                  answer_file: Optional[str] = None,
                  answers: Optional[Sequence[str]] = None,
                  hidden_dims: Optional[int] = None, dropout: float = 0.0,
@@ -78,20 +80,37 @@ class AnswerClassifierHead(BaseAnswerHead):
         self.answer_file = optional(answer_file)
         self._answers = list(answers) if answers is not None else None
         self.compat_tokens = tuple(compat_tokens)
-        hidden_dims = hidden_dims or 2 * in_dims
-        self.mlp = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(in_dims, hidden_dims),
-            nn.ReLU(inplace=True), nn.Linear(hidden_dims, num_classes))
+        self.hidden_dims, self.dropout = hidden_dims, dropout
+        self.mlp: Optional[nn.Sequential] = None
+        if in_dims is not None:
+            self._build_mlp(in_dims)
         self._index: Optional[Dict[str, int]] = None
 
-    def bind(self, tokenizer, text_encoder) -> None:
-        """Register the compatibility tokens (see ``compat_tokens``)."""
+    def _build_mlp(self, in_dims: int) -> None:
+        hidden_dims = self.hidden_dims or 2 * in_dims
+        self.mlp = nn.Sequential(
+            nn.Dropout(self.dropout), nn.Linear(in_dims, hidden_dims),
+            nn.ReLU(inplace=True), nn.Linear(hidden_dims, self.num_classes))
+
+    def bind(self, tokenizer, text_encoder,
+             widths: Optional[ModelWidths] = None) -> None:
+        """Register the compatibility tokens (see ``compat_tokens``) and
+        size the MLP from the fusor width if ``in_dims`` was not given."""
         missing = [t for t in self.compat_tokens
                    if t not in tokenizer.get_vocab()]
         if missing:
             tokenizer.add_special_tokens(
                 {'additional_special_tokens': missing})
         text_encoder.resize_token_embeddings(len(tokenizer))
+        if widths is None:
+            return
+        if self.mlp is None:
+            self._build_mlp(widths.fused)
+        elif self.mlp[1].in_features != widths.fused:
+            raise ValueError(
+                f'AnswerClassifierHead in_dims={self.mlp[1].in_features} '
+                f'but the fusor gives width {widths.fused}; leave in_dims '
+                'unset to take it from the fusor')
 
     @property
     def classes(self) -> List[str]:
@@ -115,6 +134,9 @@ class AnswerClassifierHead(BaseAnswerHead):
 
     def forward(self, memory: Memory) -> Tensor:
         """(B, num_classes) logits from the ``[FUS]`` states."""
+        if self.mlp is None:
+            raise RuntimeError('AnswerClassifierHead without in_dims must be '
+                               'bound to a model (bind) before use')
         return self.mlp(fused_cls(memory))
 
     def loss_inputs(self, memory: Memory, memory_mask: Tensor,

@@ -15,7 +15,7 @@ from mcg.layers.attention import AUTO
 from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask, with_row_groups)
 from mcg.registry import MODELS
-from mcg.structures.features import HeadOutput
+from mcg.structures.features import HeadOutput, ModelWidths
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer
 from .answer_trie import AnswerTrie, read_answers
@@ -143,7 +143,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.attend_memory_padding = attend_memory_padding
 
     # -- wiring ---------------------------------------------------------------
-    def bind(self, tokenizer, text_encoder) -> None:
+    def bind(self, tokenizer, text_encoder,
+             widths: Optional[ModelWidths] = None) -> None:
         """Share the text encoder's embeddings and register ``[GEN]``."""
         if self.gen_token not in tokenizer.get_vocab():
             tokenizer.add_special_tokens(

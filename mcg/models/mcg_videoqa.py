@@ -89,8 +89,12 @@ class MCGVideoQA(BaseModel):
         self.video_encoder = build_video_encoder(video_encoder)
         self.text_encoder = build_text_encoder(text_encoder)
         self.fusor = build_fusor(fusor)
+        widths = ModelWidths(video=self.video_encoder.embed_dims,
+                             text=self.text_encoder.embed_dims,
+                             fused=self.fusor.embed_dims)
         self.head = build_head(head)
-        self.head.bind(self.tokenizer, self.text_encoder)
+        # Sized by the model where a width was not given (classifier).
+        self.head.bind(self.tokenizer, self.text_encoder, widths)
         if hasattr(self.fusor, 'bind'):
             # e.g. the official layout's fusor re-runs the text encoder.
             self.fusor.bind(self.text_encoder)
@@ -98,9 +102,6 @@ class MCGVideoQA(BaseModel):
             name: build_loss(cfg) for name, cfg in (losses or {}).items()
             if cfg is not None
         })
-        widths = ModelWidths(video=self.video_encoder.embed_dims,
-                             text=self.text_encoder.embed_dims,
-                             fused=self.fusor.embed_dims)
         for loss in self.losses.values():
             # Losses sized by the model (ICL/TCL projections, VTM head).
             loss.set_widths(widths)

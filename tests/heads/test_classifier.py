@@ -1,4 +1,5 @@
 """MCG-CH: the K-way classifier head and its loss."""
+import copy
 import json
 
 import pytest
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 from mcg.heads import AnswerClassifierHead, top_answers
 from mcg.losses import AnswerClassificationLoss
 from mcg.layers.transformer_block import MemoryPart
+from mcg.registry import MODELS
 from mcg.structures import HeadOutput, VideoQADataSample
 from tests.losses.helpers import features
 
@@ -87,3 +89,18 @@ def test_head_reads_fus_through_a_shared_memory_index_and_learns():
         loss.backward()
         opt.step()
     assert head.predict(memory, None, []) == gts
+
+
+def test_in_dims_is_taken_from_the_fusor_width(micro_cfg):
+    """A variant swaps in the classifier without restating the fusor width."""
+    cfg = copy.deepcopy(micro_cfg.model)
+    cfg['head'] = dict(type='AnswerClassifierHead', num_classes=4,
+                       answers=['yes', 'no'])
+    cfg['losses'] = dict(cls=dict(type='AnswerClassificationLoss'))
+    model = MODELS.build(cfg)
+    assert model.head.mlp[1].in_features == model.fusor.embed_dims != 768
+    cfg['head']['in_dims'] = model.fusor.embed_dims + 1
+    with pytest.raises(ValueError, match='in_dims'):
+        MODELS.build(cfg)
+    with pytest.raises(RuntimeError, match='bound'):
+        AnswerClassifierHead(answers=['a'])([MemoryPart(torch.ones(1, 2, 4))])

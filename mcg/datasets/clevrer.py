@@ -15,10 +15,10 @@ import os
 from typing import List, Optional, Sequence
 
 from mcg.registry import DATASETS
-from .text_files import AnnotationError
 from .annotation_io import check_fields, load_json
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, first_existing, require_dir)
+from .text_files import AnnotationError
 
 CLEVRER_TYPES = ('descriptive', 'explanatory', 'predictive', 'counterfactual')
 OPTION_CANDIDATES = ('wrong', 'correct')

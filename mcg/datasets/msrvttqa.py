@@ -19,11 +19,10 @@ import re
 from typing import Dict, List, Optional
 
 from mcg.registry import DATASETS
-from .text_files import AnnotationError
 from .annotation_io import load_json_records, load_jsonl_records
-from .text_files import iter_lines
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, require_dir, require_file)
+from .text_files import AnnotationError, iter_lines
 
 #: Table III's column order.
 MSRVTT_TYPES = ('what', 'who', 'how', 'when', 'where')

@@ -17,9 +17,9 @@ from typing import Dict, List
 from mmengine.logging import print_log
 
 from mcg.registry import DATASETS
-from .text_files import AnnotationError
 from .annotation_io import load_csv_records, load_json
 from .base_videoqa import QuestionEntry, VideoQABaseDataset, require_dir
+from .text_files import AnnotationError
 
 #: NExT-QA question type codes (DB only occurs in the open-ended set).
 NEXTQA_TYPES = ('CW', 'CH', 'TN', 'TP', 'TC', 'DL', 'DC', 'DO', 'DB')

@@ -12,10 +12,10 @@ import os
 from typing import List, Sequence
 
 from mcg.registry import DATASETS
-from .text_files import AnnotationError
 from .annotation_io import load_csv_records
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset, first_existing,
                            require_dir)
+from .text_files import AnnotationError
 
 TGIF_TASKS = ('action', 'transition', 'frameqa', 'count')
 FRAMEQA_TYPES = ('object', 'number', 'color', 'location')

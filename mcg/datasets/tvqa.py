@@ -9,10 +9,10 @@ import re
 from typing import List, Optional, Tuple, Union
 
 from mcg.registry import DATASETS
-from .text_files import AnnotationError
 from .annotation_io import load_jsonl_records
 from .base_videoqa import (QuestionEntry, VideoQABaseDataset,
                            check_unique_ids, first_existing, require_dir)
+from .text_files import AnnotationError
 
 NUM_OPTIONS = 5
 SPLIT_FILES = dict(train='tvqa_train.jsonl', val='tvqa_val.jsonl',

@@ -1,5 +1,8 @@
 # ActivityNet-QA (MILVLG/activitynet-qa) at the paper's fine-tuning setting:
 # 8 head-tail frames at 384 px. Layout and preparation: docs/datasets/anetqa.md
+# Written out rather than on finetune_8f_384px.py: it decodes with decord
+# only and groups questions by video, and its Table V/VI variants already
+# use the three _base_ levels a config may have.
 data_root = 'data/anetqa'
 num_frames = 8
 img_size = 384

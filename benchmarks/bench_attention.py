@@ -20,18 +20,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os.path as osp
 import statistics
-import sys
 import time
 from contextlib import nullcontext
 from typing import Dict, List, Tuple
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmarks.common import machine_line  # noqa: E402
-from mcg.layers.attention import IMPLS, attend, choose_impl  # noqa: E402
+from mcg.layers.attention import IMPLS, attend, choose_impl
+from mcg.utils.benchmarking import machine_line
 
 #: name -> (batch, heads, query length, key length, head width)
 CASES: Dict[str, Tuple[int, int, int, int, int]] = {

@@ -24,15 +24,16 @@ from __future__ import annotations
 import argparse
 import os.path as osp
 import statistics
-import sys
 import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmarks.common import (append_section, command_line,  # noqa: E402
-                               machine_line, ratio_vs_goal, timed)
+from mcg.utils.benchmarking import (append_section, command_line,
+                                    machine_line, ratio_vs_goal, timed)
+
+DOC = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs',
+               'benchmarks.md')
 
 GOAL = 5.0
 
@@ -200,7 +201,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict[str, float]]:
             f'at {statistics.mean(r["last_frac"] for r in rows):.0%} of '
             'the video, which is how far PyAV must decode. Machine: '
             f'{machine}. Goal: decord >= {GOAL:g}x faster; {verdict}.',
-            ''] + table)
+            ''] + table, DOC)
         print(f'appended to {doc}')
     return rows
 

@@ -20,15 +20,14 @@ import argparse
 import copy
 import os.path as osp
 import statistics
-import sys
 import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import torch
 
+from mcg.utils.benchmarking import machine_line, timed
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-from benchmarks.common import machine_line, timed  # noqa: E402
 
 DEMO = 'configs/shapesqa/mcg_tiny_shapesqa.py'
 

@@ -29,17 +29,17 @@ from __future__ import annotations
 import argparse
 import json
 import os.path as osp
-import sys
 import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import torch
 
+from mcg.apis.offline_model import build_offline_model
+from mcg.utils.benchmarking import (append_section, command_line,
+                                    machine_line, ratio_vs_goal, timed)
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from benchmarks.common import (append_section, command_line,  # noqa: E402
-                               machine_line, ratio_vs_goal, timed)
+DOC = osp.join(REPO, 'docs', 'benchmarks.md')
 
 GOAL = 3.0
 MODELS = {'tiny': 'configs/_base_/models/mcg_tiny.py',
@@ -88,13 +88,8 @@ def make_data(root: str, videos: int) -> int:
 def build_model(name: str, frames: int, img: Optional[int]):
     """The named model config, offline and random, in eval mode."""
     from mmengine.config import Config
-
-    from analyze_flops import model_config
-    from mcg.registry import MODELS as REG
-    cfg = model_config(Config.fromfile(osp.join(REPO, MODELS[name])),
-                       frames, img)
-    torch.manual_seed(0)
-    return REG.build(cfg).eval()
+    cfg = Config.fromfile(osp.join(REPO, MODELS[name]))
+    return build_offline_model(cfg, frames, img).eval()
 
 
 def build_loader(root: str, img: int, frames: int, batch: int,
@@ -208,7 +203,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict[str, float]]:
             f'batches of {args.batch}; the whole loop (decord decode, '
             'preprocess, test_step with greedy decoding) after a one-batch '
             f'warm-up. Machine: {machine}. Goal: cached >= {GOAL:g}x '
-            f'faster; {verdict}.', ''] + table)
+            f'faster; {verdict}.', ''] + table, DOC)
         print(f'appended to {doc}')
     return rows
 

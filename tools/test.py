@@ -6,13 +6,10 @@ Example:
 """
 import argparse
 import os
-import os.path as osp
 import pickle
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
 
 def parse_args(argv=None):
@@ -40,32 +37,29 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mcg import register_all_modules
+    from mcg.apis.configs import (default_work_dir, load_run_config,
+                                  read_checkpoint_for)
     from mcg.engine import USER_ERRORS, check_datasets, explain_build_error
     from mcg.engine.launch import build_runner
-    from mcg.utils import load_config
 
-    register_all_modules(init_default_scope=False)
     try:
         # Re-evaluates the config when an option sets one of its variables.
-        cfg = load_config(args.config, args.cfg_options)
+        cfg = load_run_config(args.config, args.cfg_options)
     except (ValueError, FileNotFoundError) as exc:
         print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2
     cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
-    from mcg.engine.checkpoint_fit import CheckpointError, read_checkpoint
-    from mcg.engine.inference_meta import (apply_inference_meta,
-                                           check_with_plain_build,
+    cfg.work_dir = (args.work_dir or cfg.get('work_dir')
+                    or default_work_dir(args.config))
+    from mcg.engine.checkpoint_fit import CheckpointError
+    from mcg.engine.inference_meta import (check_with_plain_build,
                                            load_for_inference)
     from mcg.engine.model_utils import unwrap_model
     strict = not args.non_strict
     try:
-        # Weights-only: nothing pickled in the file is executed.
-        ckpt = read_checkpoint(args.checkpoint)
-        # The answer vocabulary saved in the checkpoint, not the dataset's.
-        apply_inference_meta(cfg, ckpt, args.checkpoint, strict)
+        # Weights-only; the answer vocabulary saved in the checkpoint, not
+        # the dataset's.
+        cfg, ckpt = read_checkpoint_for(cfg, args.checkpoint, strict)
     except CheckpointError as exc:
         print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2

@@ -13,9 +13,7 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config, DictAction
 
 
 def parse_args(argv=None):
@@ -106,12 +104,12 @@ def set_resume(cfg: Config, resume: str) -> None:
 
 def merge_args(cfg: Config, args) -> Config:
     """Apply the command-line options other than ``--cfg-options``."""
+    from mcg.apis.configs import default_work_dir
     cfg.launcher = args.launcher
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         set_amp(cfg, args.amp_dtype)
     if args.fp32:
@@ -135,17 +133,15 @@ def merge_args(cfg: Config, args) -> Config:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mcg import register_all_modules
+    from mcg.apis.configs import load_run_config
     from mcg.engine import (TRAINING_STOPS, USER_ERRORS, check_datasets,
                             explain_build_error)
     from mcg.engine.launch import build_runner
-    from mcg.utils import load_config
 
-    register_all_modules(init_default_scope=False)
     try:
         # Also re-evaluates the config when an option sets one of its
         # variables (data_root, max_epochs, ...).
-        cfg = merge_args(load_config(args.config, args.cfg_options), args)
+        cfg = merge_args(load_run_config(args.config, args.cfg_options), args)
     except (ValueError, FileNotFoundError) as exc:
         print(f'\nmcg: {exc}\n', file=sys.stderr)
         return 2

@@ -14,9 +14,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
 
 def parse_args(argv=None):
@@ -36,12 +35,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mcg import register_all_modules
-    from mcg.utils import load_config
+    from mcg.apis.configs import load_run_config
     from mcg.visualization import (PredictionFigure, load_dump, render_html,
                                    select_records)
-    register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_run_config(args.config, args.cfg_options)
     records = select_records(load_dump(args.dump), args.ids, args.num, args.only)
     if not records:
         print('no question matches the selection', file=sys.stderr)

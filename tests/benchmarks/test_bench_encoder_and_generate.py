@@ -17,7 +17,7 @@ def run_script(args, cwd):
 
 
 def test_bench_video_encoder_smoke(tmp_path):
-    # Run from elsewhere: the script must find benchmarks.common itself.
+    # Run from elsewhere: the script finds mcg as installed, no path set.
     out = run_script([osp.join(REPO, 'benchmarks/bench_video_encoder.py'),
                       '--img', '32', '--dims', '32', '--depth', '1',
                       '--heads', '2', '--frames', '2', '--reps', '1',

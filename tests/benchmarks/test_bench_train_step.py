@@ -2,6 +2,7 @@
 import torch
 
 from benchmarks import bench_train_step
+from mcg.apis.offline_model import synthetic_batch
 
 
 def test_bench_train_step_smoke():
@@ -16,8 +17,8 @@ def test_bench_train_step_smoke():
 
 def test_batches_pair_each_question_with_its_clip():
     model = bench_train_step.build_model('tiny', 8, None)
-    shared = bench_train_step.make_batch(model, 2, 3, shared=True)
-    per_q = bench_train_step.make_batch(model, 2, 3, shared=False)
+    shared = synthetic_batch(model, 2, 3, shared=True)
+    per_q = synthetic_batch(model, 2, 3, shared=False)
     assert shared['inputs'].shape[0] == 2 and per_q['inputs'].shape[0] == 6
     for i, (a, b) in enumerate(zip(shared['data_samples'],
                                    per_q['data_samples'])):

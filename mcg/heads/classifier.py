@@ -151,6 +151,11 @@ class AnswerClassifierHead(BaseAnswerHead):
         return dict(cls=HeadOutput(logits, targets, diagnostics=dict(
             acc_cls=acc, acc_cls_coverage=in_vocab)))
 
+    def answer_compute(self, memory: Memory, memory_mask: Tensor,
+                       answer_len: int) -> Tensor:
+        """The class logits (one pass, whatever the answer length)."""
+        return self(memory)
+
     def predict(self, memory: Memory, memory_mask: Tensor,
                 data_samples: Sequence) -> List[str]:
         classes = self.classes

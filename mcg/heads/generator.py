@@ -87,6 +87,8 @@ class AnswerGeneratorHead(BaseAnswerHead):
         init_cfg: MMEngine init config.
     """
 
+    generates_tokens = True
+
     def __init__(self, embed_dims: int = 768, memory_dims: int = 768,
                  num_layers: int = 6, num_heads: int = 12,
                  ffn_dims: int = 3072, dropout: float = 0.1,
@@ -370,6 +372,14 @@ class AnswerGeneratorHead(BaseAnswerHead):
         texts = self.tokenizer.batch_decode(ids.tolist(),
                                             skip_special_tokens=True)
         return [normalize_answer(t) for t in texts]
+
+    def answer_compute(self, memory: Memory, memory_mask: Tensor,
+                       answer_len: int) -> Tensor:
+        """Logits of ``answer_len`` tokens in one pass (what cached greedy
+        decoding computes: every token once, the LM head at each)."""
+        ids = torch.full((memory_mask.shape[0], answer_len), self.gen_id,
+                         dtype=torch.long, device=memory_mask.device)
+        return self.logits(self.decode_states(ids, memory, memory_mask))
 
     @torch.no_grad()
     def score_answers(self, memory: Memory, memory_mask: Tensor,

@@ -1,7 +1,6 @@
 """tools/analyze_flops.py against published multiply-add counts."""
 import json
 import os
-import sys
 
 import pytest
 import torch
@@ -9,9 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tests.conftest import REPO, run_tool
-
-sys.path.insert(0, os.path.join(REPO, 'tools'))
-import analyze_flops  # noqa: E402
+from tools import analyze_flops
 
 
 class _Attention(nn.Module):
@@ -76,8 +73,7 @@ def test_cli_writes_the_table_and_json(tmp_path):
 
 
 def test_model_zoo_table_rewrites_only_the_marked_readme_section(tmp_path):
-    sys.path.insert(0, os.path.join(REPO, 'tools', 'misc'))
-    import model_zoo_table
+    from tools.misc import model_zoo_table
     readme = tmp_path / 'README.md'
     readme.write_text('# mcg\nintro\n<!-- model-zoo -->\nold\n'
                       '<!-- /model-zoo -->\nfooter\n')
@@ -98,3 +94,18 @@ def test_model_zoo_table_rewrites_only_the_marked_readme_section(tmp_path):
         '384 | generator + VTM choice | 301.7M | 622.9 |' in text
     assert 'old' not in text
     assert model_zoo_table.main(args + ['--check']) == 0
+
+
+def test_memory_rule_and_head_come_from_the_model():
+    """The answer cost follows the model's memory rule (``head_memory``)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(os.path.join(
+        REPO, 'configs/shapesqa/mcg_tiny_shapesqa.py'))
+    answer = {}
+    for rule in ('fusor', 'fusor+video'):
+        cfg.model.generator_memory = rule
+        result = analyze_flops.analyse(cfg, sweep=())
+        rows = {r['module']: r for r in result['modules']}
+        answer[rule] = rows['generator / answer']['gmacs']
+    # Cross-attending to 129 more video tokens costs more per answer.
+    assert answer['fusor+video'] > answer['fusor'] > 0

@@ -100,3 +100,25 @@ def test_table6_row_equals_the_recipe_with_a_frames_override():
     for key in ('model', 'train_dataloader', 'val_dataloader',
                 'test_dataloader', 'load_from'):
         assert override[key] == row[key], key
+
+
+CLASSIFIER_ROWS = ['mcg/ablations/mcg_tab5-baseline_anetqa_8f.py',
+                   'mcg/ablations/mcg_tab5-w-jum_anetqa_8f.py',
+                   'mcg/ablations/mcg_tab5-w-jum-mcl_anetqa_8f.py',
+                   'mcg/ablations/mcg_tab5-ch_anetqa_8f.py',
+                   'shapesqa/heads/mcg_tiny_shapesqa_ch.py']
+
+
+@pytest.mark.parametrize('name', CLASSIFIER_ROWS)
+def test_classifier_rows_leave_the_width_to_the_model(name):
+    cfg = Config.fromfile(os.path.join(REPO, 'configs', name))
+    assert cfg.model.head.type == 'AnswerClassifierHead'
+    assert 'in_dims' not in cfg.model.head
+
+
+def test_classifier_takes_the_fusor_width():
+    from mcg.registry import MODELS
+    cfg = Config.fromfile(os.path.join(REPO, 'configs', 'shapesqa', 'heads',
+                                       'mcg_tiny_shapesqa_ch.py'))
+    model = MODELS.build(cfg.model)
+    assert model.head.mlp[1].in_features == cfg.model.fusor.embed_dims

@@ -4,6 +4,6 @@
 # 51.1 / 41.4), so both start from the full pre-training checkpoint.
 _base_ = ['../mcg_anetqa_8f_from_pretrain.py']
 model = dict(
-    head=dict(_delete_=True, type='AnswerClassifierHead', in_dims=768,
-              num_classes=1000, answer_file='data/anetqa/train_a.json'),
+    head=dict(_delete_=True, type='AnswerClassifierHead', num_classes=1000,
+              answer_file='data/anetqa/train_a.json'),
     losses=dict(lm=None, cls=dict(type='AnswerClassificationLoss')))

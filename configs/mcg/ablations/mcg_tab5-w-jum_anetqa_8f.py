@@ -4,6 +4,6 @@
 # K >= 1000, answers outside count as wrong).
 _base_ = ['../mcg_anetqa_8f.py']
 model = dict(
-    head=dict(_delete_=True, type='AnswerClassifierHead', in_dims=768,
-              num_classes=1000, answer_file='data/anetqa/train_a.json'),
+    head=dict(_delete_=True, type='AnswerClassifierHead', num_classes=1000,
+              answer_file='data/anetqa/train_a.json'),
     losses=dict(lm=None, cls=dict(type='AnswerClassificationLoss')))

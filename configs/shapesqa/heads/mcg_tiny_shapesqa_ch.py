@@ -7,6 +7,6 @@
 _base_ = ['../mcg_tiny_shapesqa.py']
 data_root = 'data/shapesqa'
 model = dict(
-    head=dict(_delete_=True, type='AnswerClassifierHead', in_dims=128,
-              num_classes=50, answer_file=data_root + '/train_a.json'),
+    head=dict(_delete_=True, type='AnswerClassifierHead', num_classes=50,
+              answer_file=data_root + '/train_a.json'),
     losses=dict(lm=None, cls=dict(type='AnswerClassificationLoss')))

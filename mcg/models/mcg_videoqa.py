@@ -9,6 +9,7 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mcg.models.feature_cache import VideoFeatureCache, clip_key
+from mcg.models.padded_rows import replace_rows
 from mcg.models.question_audit import QuestionAudit
 from mcg.layers.transformer_block import MemoryPart, shared_part
 from mcg.registry import (MODELS, TOKENIZERS, build_fusor, build_head,
@@ -334,18 +335,8 @@ class MCGVideoQA(BaseModel):
         idx = torch.as_tensor(rows, device=fused.device)
         prompt = self.fuse_texts([data_samples[i].lm_prompt for i in rows],
                                  features.clips, features.clip_index[idx])
-        p_fused, p_mask = prompt.fused, prompt.fused_mask
-        width = max(fused.shape[1], p_fused.shape[1])
-
-        def pad(x: Tensor) -> Tensor:
-            extra = width - x.shape[1]
-            if extra == 0:
-                return x
-            return torch.cat([x, x.new_zeros(x.shape[0], extra,
-                                             *x.shape[2:])], dim=1)
-        gen = pad(fused).index_copy(0, idx, pad(p_fused).to(fused.dtype))
-        gen_mask = pad(fused_mask).index_copy(0, idx,
-                                              pad(p_mask).to(fused_mask))
+        gen, gen_mask = replace_rows(fused, fused_mask, idx, prompt.fused,
+                                     prompt.fused_mask)
         # Memory parts after the fused states (video tokens) are kept.
         rest = features.memory_mask[:, fused.shape[1]:]
         return ([MemoryPart(gen)] + list(features.memory[1:]),

@@ -11,7 +11,10 @@ from typing import Optional
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mcg.registry.roles import declare_role
 
+
+@declare_role('video encoder')
 class BaseVideoEncoder(BaseModule):
     """Base class of video encoders.
 
@@ -32,6 +35,7 @@ class BaseVideoEncoder(BaseModule):
         raise NotImplementedError
 
 
+@declare_role('text encoder')
 class BaseTextEncoder(BaseModule):
     """Base class of text encoders.
 

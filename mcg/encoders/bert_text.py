@@ -5,6 +5,7 @@ import logging
 from typing import Optional
 
 from torch import Tensor, nn
+from transformers import BertConfig, BertModel
 
 from mcg.registry import MODELS
 from mcg.utils.pretrained import load_or_explain, optional
@@ -38,7 +39,6 @@ class BertTextEncoder(BaseTextEncoder):
                  gradient_checkpointing: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        from transformers import BertConfig, BertModel
         overrides = dict(config or {})
         if num_layers is not None:
             overrides['num_hidden_layers'] = num_layers

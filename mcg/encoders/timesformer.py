@@ -2,7 +2,7 @@
 
 Built from timm's ViT layers (``Attention``, ``Mlp``, ``PatchEmbed``), so the
 spatial part keeps timm's parameter names and a timm ViT checkpoint loads
-directly (see :mod:`mcg.encoders.weight_init`); attention runs through
+directly (see :mod:`mcg.weights.video_encoder_loading`); attention runs through
 :func:`mcg.layers.attention.attend` (SDPA or explicit matmul, chosen per
 device and dtype). Tokens are laid out time-major:
 index ``1 + t * N + n`` holds patch ``n`` of frame ``t``.
@@ -20,9 +20,9 @@ from torch.utils.checkpoint import checkpoint
 from mcg.layers.attention import AUTO, attend, check_impl
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
+from mcg.weights.video_encoder import resize_pos_embed_2d, resize_time_embed
+from mcg.weights.video_encoder_loading import load_timm_vit
 from .base import BaseVideoEncoder
-from .weight_init import (load_timm_vit, resize_pos_embed_2d,
-                          resize_time_embed)
 
 
 def run_attention(attn: Attention, x: Tensor, impl: str) -> Tensor:

@@ -26,6 +26,8 @@ from typing import Dict, List, Mapping
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from mcg.engine.checkpoint import load_checkpoint_file
+
 #: Names shown per group in a summary.
 SHOWN_KEYS = 3
 
@@ -49,7 +51,6 @@ def read_checkpoint(filename: str) -> dict:
             needs pickled objects that untrusted files may not run, or holds
             no weights.
     """
-    from mcg.engine.checkpoint import load_checkpoint_file
     try:
         ckpt = load_checkpoint_file(filename, map_location='cpu')
     except FileNotFoundError as exc:

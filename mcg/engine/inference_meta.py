@@ -35,9 +35,11 @@ from typing import Optional
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
 from torch import nn
 
-from mcg.registry import HOOKS
+from mcg.heads import read_answers
+from mcg.registry import HOOKS, MODELS
 from mcg.utils.pretrained import optional
 from .checkpoint_fit import CheckpointError, KeyFit, load_trained_weights
 from .model_utils import unwrap_model
@@ -58,7 +60,6 @@ def collect_inference_meta(model: nn.Module) -> dict:
     Raises:
         OSError: The head's answer file cannot be read.
     """
-    from mcg.heads import read_answers
     head = model.head
     meta = dict(head=type(head).__name__)
     tokenizer = getattr(model, 'tokenizer', None)
@@ -237,9 +238,6 @@ def check_with_plain_build(cfg, checkpoint: dict, filename: str,
     Raises:
         CheckpointError: ``strict`` and something does not fit.
     """
-    from mmengine.registry import DefaultScope
-
-    from mcg.registry import MODELS
     with DefaultScope.overwrite_default_scope('mcg'):
         model = MODELS.build(copy.deepcopy(cfg.model))
     return load_for_inference(model, checkpoint, filename, strict)

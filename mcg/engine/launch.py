@@ -5,9 +5,13 @@ import importlib.util
 import os
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
+from .bad_data_hook import tolerate_unreadable_videos
 from .precision import apply_gpu_precision
 
 #: Default hooks MMEngine itself knows; only these may be set to None there.
@@ -56,7 +60,6 @@ def init_cpu_distributed(cfg: Config) -> None:
     """
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return
-    import torch.distributed as dist
     if not dist.is_initialized():
         dist.init_process_group('gloo')
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
@@ -157,10 +160,6 @@ def drop_disabled_hooks(cfg: Config) -> None:
 
 def build_runner(cfg: Config):
     """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner)."""
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-
-    from .bad_data_hook import tolerate_unreadable_videos
     check_strategy_package(cfg)
     find_unused_parameters_for_losses_off(cfg)
     init_cpu_distributed(cfg)

@@ -22,7 +22,9 @@ import torch.nn.functional as F
 from mmengine.hooks import Hook
 from torch import Tensor, nn
 
+from mcg.engine.checkpoint import load_checkpoint_file
 from mcg.registry import HOOKS
+from mcg.weights.video_encoder import resize_pos_embed_2d
 from .model_utils import unwrap_model
 
 
@@ -94,7 +96,6 @@ def resize_position_table(table: Tensor, rows: int,
 
 def _resize(key: str, value: Tensor, target: Tensor) -> Optional[Tensor]:
     """Resized ``value`` for ``target``'s shape, or None if not resizable."""
-    from mcg.encoders.weight_init import resize_pos_embed_2d
     if value.numel() == target.numel() == 1:
         # e.g. a contrastive temperature saved 0-d before it became (1,).
         return value.reshape(target.shape)
@@ -158,7 +159,6 @@ def load_pretrained(model: nn.Module, filename: str) -> LoadReport:
     Returns:
         The :class:`LoadReport`.
     """
-    from mcg.engine.checkpoint import load_checkpoint_file
     ckpt = load_checkpoint_file(filename, map_location='cpu')
     state = _state_dict(ckpt)
     report = adapt_state_dict(state, model.state_dict())

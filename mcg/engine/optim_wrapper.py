@@ -9,6 +9,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mcg.registry import OPTIM_WRAPPERS
+from .precision import autocast_for
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -36,7 +37,6 @@ class AutocastOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: nn.Module):
-        from .precision import autocast_for
         with super().optim_context(model), autocast_for(
                 model, self.cast_dtype, self.device_types):
             yield

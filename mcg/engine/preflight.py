@@ -6,6 +6,7 @@ import copy
 from mmengine.config import Config
 
 from mcg.datasets.text_files import AnnotationError
+from mcg.registry import DATASETS
 from mcg.utils.pretrained import MissingPretrainedError
 from .launch import MissingPackageError
 
@@ -38,7 +39,6 @@ def check_datasets(cfg: Config, loaders=('train_dataloader',)) -> None:
         FileNotFoundError: With the missing path and the data doc.
         AnnotationError: A malformed record (file, index, field).
     """
-    from mcg.registry import DATASETS
     for key in loaders:
         loader = cfg.get(key)
         if not loader:

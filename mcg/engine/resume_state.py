@@ -23,6 +23,7 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer, print_log
 
 from mcg.registry import HOOKS
+from .checkpoint import UnloadedObject
 
 #: Marks a message hub stored by :func:`message_hub_to_plain`.
 PLAIN_FORMAT = 'mcg-plain-v1'
@@ -173,7 +174,6 @@ def rng_state_of_this_rank(checkpoint: Dict) -> Optional[Dict]:
 
 def _strip_unloaded(state: Dict) -> None:
     """Drop placeholders of objects an untrusted legacy file could not load."""
-    from .checkpoint import UnloadedObject
     for part in ('log_scalars', 'runtime_info'):
         values = state.get(part, {})
         for key in [k for k, v in values.items()

@@ -9,6 +9,13 @@ from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
+from mcg import register_all_modules
+from mcg.engine import check_datasets
+from mcg.engine.launch import build_runner
+from mcg.engine.model_utils import unwrap_model
+from mcg.registry import DATASETS
+from mcg.utils import load_config
+from .retrieval import caption_retrieval
 from .runs import REPO_ROOT, Run, run_dir
 
 
@@ -24,7 +31,6 @@ def build_config(run: Run, work_dir: str, data_root: str, out_dir: str) -> Confi
     Returns:
         The config, ready for :func:`mcg.engine.launch.build_runner`.
     """
-    from mcg.utils import load_config
     options = {'data_root': data_root, **run.options}
     cfg = load_config(osp.join(REPO_ROOT, run.config), options)
     cfg.work_dir = work_dir
@@ -63,10 +69,6 @@ def execute_run(run: Run, work_dir: str, data_root: str, out_dir: str) -> Dict:
     Returns:
         The metrics.
     """
-    from mcg import register_all_modules
-    from mcg.engine import check_datasets
-    from mcg.engine.launch import build_runner
-    from mcg.engine.model_utils import unwrap_model
     register_all_modules(init_default_scope=False)
     cfg = build_config(run, work_dir, data_root, out_dir)
     check_datasets(cfg)
@@ -75,8 +77,6 @@ def execute_run(run: Run, work_dir: str, data_root: str, out_dir: str) -> Dict:
     metrics: Dict = {'train_log': _last_train_log(work_dir)}
     model = unwrap_model(runner.model)
     if run.kind == 'pretrain':
-        from mcg.registry import DATASETS
-        from .retrieval import caption_retrieval
         dataset = DATASETS.build(copy.deepcopy(cfg.retrieval_dataset))
         metrics['retrieval'] = caption_retrieval(model, dataset, seed=run.seed)
         return metrics

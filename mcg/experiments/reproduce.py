@@ -11,9 +11,11 @@ import statistics
 import time
 from typing import Callable, Dict, List, Optional
 
+from mcg.datasets.shapesqa import generate_shapesqa
 from mcg.engine.atomic_io import atomic_write
 from . import report
 from .catalog import EXPERIMENTS, PROFILES, experiment_runs
+from .execute import execute_run
 from .runs import Run, run_queue
 
 
@@ -22,7 +24,6 @@ def prepare_data(data_root: str, preset: str, log: Callable = print) -> str:
     marker = osp.join(data_root, 'pretrain', 'retrieval_captions.json')
     if osp.isfile(marker) and osp.isfile(osp.join(data_root, 'test_a.json')):
         return data_root
-    from mcg.datasets.shapesqa import generate_shapesqa
     t0 = time.time()
     summary = generate_shapesqa(data_root, preset=preset, pretrain=True,
                                 workers=min(2, os.cpu_count() or 1))
@@ -61,7 +62,6 @@ def reproduce(experiment: str, out_dir: str, seeds: int = 3,
     data_root = data_root or osp.join(out_dir, 'data', 'shapesqa')
     prepare_data(data_root, PROFILES[profile]['preset'], log)
     if execute is None:
-        from .execute import execute_run
 
         def execute(run: Run, work_dir: str) -> Dict:
             return execute_run(run, work_dir, data_root, out_dir)

@@ -6,7 +6,10 @@ from typing import Optional, Tuple
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from mcg.registry.roles import declare_role
 
+
+@declare_role('fusor')
 class BaseFusor(BaseModule):
     """Fuses question states with video tokens.
 

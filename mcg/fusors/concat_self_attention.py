@@ -31,8 +31,8 @@ from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask)
 from mcg.registry import MODELS
 from mcg.utils.pretrained import optional
+from mcg.weights.bert import init_bert_style, load_bert_layers
 from .base import BaseFusor
-from .cross_attention import _init_bert_style, load_bert_layers
 
 
 def materialise_memory(memory: Memory) -> Tensor:
@@ -123,7 +123,7 @@ class ConcatSelfAttentionFusor(BaseFusor):
                              dropout, attn_impl=attn_impl)
             for _ in range(own)
         ])
-        self.apply(_init_bert_style)
+        self.apply(init_bert_style)
         self.pretrained = None if share_text_encoder else optional(pretrained)
         if pretrained_layers is None:
             pretrained_layers = range(max(12 - own, 0), 12)

@@ -10,27 +10,11 @@ from torch.utils.checkpoint import checkpoint
 
 from mcg.layers.attention import AUTO
 from mcg.layers.transformer_block import (Memory, TransformerBlock,
-                                          bert_layer_key_map, padding_mask,
-                                          with_row_groups)
+                                          padding_mask, with_row_groups)
 from mcg.registry import MODELS
-from mcg.utils.pretrained import load_hf_state_dict, optional
+from mcg.utils.pretrained import optional
+from mcg.weights.bert import init_bert_style, load_bert_layers
 from .base import BaseFusor
-
-
-def load_bert_layers(module: nn.Module, pretrained: str,
-                     layers: Sequence[int], config_key: str) -> None:
-    """Copy HF BERT layers ``layers`` into ``module.blocks`` (in order).
-
-    Cross-attention parameters are left to their fresh init.
-    """
-    sd = load_hf_state_dict(pretrained, 'BERT layer weights', config_key)
-    mapped = {}
-    for i, layer in enumerate(layers):
-        for src, dst in bert_layer_key_map(f'encoder.layer.{layer}.',
-                                           f'blocks.{i}.').items():
-            mapped[dst] = sd[src]
-    missing, unexpected = module.load_state_dict(mapped, strict=False)
-    assert not unexpected, unexpected
 
 
 @MODELS.register_module()
@@ -83,7 +67,7 @@ class CrossAttentionFusor(BaseFusor):
         ])
         self.final_norm = (nn.LayerNorm(embed_dims, eps=1e-12)
                            if norm_first else nn.Identity())
-        self.apply(partial(_init_bert_style, std=init_std))
+        self.apply(partial(init_bert_style, std=init_std))
         self.pretrained = optional(pretrained)
         self.pretrained_layers = list(pretrained_layers)[:num_layers]
 
@@ -111,13 +95,3 @@ class CrossAttentionFusor(BaseFusor):
                 x = block(x, attn_mask, video, mem_mask)
         return self.final_norm(x), mask
 
-
-def _init_bert_style(m: nn.Module, std: float = 0.02) -> None:
-    """BERT's init: N(0, std) weights, zero biases, unit LayerNorm."""
-    if isinstance(m, nn.Linear):
-        nn.init.normal_(m.weight, std=std)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-    elif isinstance(m, nn.LayerNorm):
-        nn.init.ones_(m.weight)
-        nn.init.zeros_(m.bias)

@@ -6,11 +6,12 @@ from typing import Dict, List, Sequence
 import torch
 from torch import Tensor
 
+from mcg.datasets.text_files import read_json
+
 
 def read_answers(path: str) -> List[str]:
     """Answers of a JSON list of strings or of ``{"answer": ...}`` records."""
     # The annotation reader: a malformed file names its line and column.
-    from mcg.datasets.text_files import read_json
     items = read_json(path)
     return [x['answer'] if isinstance(x, dict) else str(x) for x in items]
 

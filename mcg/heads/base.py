@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory, MemoryPart
 from mcg.registry import MODELS
+from mcg.registry.roles import declare_role
 from mcg.structures.features import (HeadOutput, ModelWidths, Stages,
                                      VideoQAFeatures)
 
@@ -39,6 +40,7 @@ def fused_cls(memory: Memory) -> Tensor:
     return first if part.index is None else first[part.index]
 
 
+@declare_role('answer head')
 class BaseAnswerHead(BaseModule):
     """Turns fused video-question states into answers.
 

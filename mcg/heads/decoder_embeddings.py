@@ -7,7 +7,7 @@ word + absolute position, LayerNorm, dropout (no token types), with its LM
 head tied to *its* word embeddings. :class:`DecoderEmbeddings` is that
 module for :class:`~mcg.heads.AnswerGeneratorHead` (``own_embeddings=True``,
 used by the official-layout variant); converted official checkpoints fill it
-from ``text_decoder.bert.embeddings.*`` (:mod:`mcg.models.convert`).
+from ``text_decoder.bert.embeddings.*`` (:mod:`mcg.weights.official`).
 """
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from mmengine.logging import MMLogger
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from mcg.fusors.cross_attention import _init_bert_style, load_bert_layers
 from mcg.layers.attention import AUTO
 from mcg.layers.transformer_block import (Memory, TransformerBlock,
                                           padding_mask, with_row_groups)
@@ -18,6 +17,8 @@ from mcg.registry import MODELS
 from mcg.structures.features import HeadOutput, ModelWidths
 from mcg.utils.pretrained import optional
 from mcg.utils.text import normalize_answer
+from mcg.weights.bert import (init_bert_style, load_bert_layers,
+                              load_bert_lm_head)
 from .answer_trie import AnswerTrie, read_answers
 from .base import BaseAnswerHead, select_memory
 from .decoder_embeddings import DecoderEmbeddings
@@ -127,7 +128,7 @@ class AnswerGeneratorHead(BaseAnswerHead):
         self.lm_transform = nn.Sequential(
             nn.Linear(embed_dims, embed_dims), nn.GELU(),
             nn.LayerNorm(embed_dims, eps=1e-12))
-        self.apply(partial(_init_bert_style, std=init_std))
+        self.apply(partial(init_bert_style, std=init_std))
         self.lm_bias: Optional[nn.Parameter] = None
         self.pretrained = optional(pretrained)
         self.pretrained_layers = list(pretrained_layers)[:num_layers]
@@ -205,7 +206,6 @@ class AnswerGeneratorHead(BaseAnswerHead):
         if self.pretrained:
             load_bert_layers(self, self.pretrained, self.pretrained_layers,
                              'model.head.pretrained')
-            from mcg.models.convert import load_bert_lm_head
             load_bert_lm_head(self, self.pretrained, 'model.head.pretrained')
 
     @property

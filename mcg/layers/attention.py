@@ -24,6 +24,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 IMPLS = ('sdpa', 'flash', 'efficient', 'math', 'matmul')
 AUTO = 'auto'
@@ -131,7 +132,6 @@ def attend(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = None,
     if impl == 'sdpa':
         ctx = nullcontext()
     else:
-        from torch.nn.attention import SDPBackend, sdpa_kernel
         ctx = sdpa_kernel(getattr(SDPBackend, _BACKENDS[impl]))
     with ctx:
         return F.scaled_dot_product_attention(

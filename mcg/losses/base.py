@@ -6,6 +6,8 @@ from typing import Optional, Tuple
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mcg.registry.roles import declare_role
+
 from mcg.structures.features import (LossOutput, ModelWidths, Stages,
                                      VideoQAFeatures)
 
@@ -27,6 +29,7 @@ def project_fp32(layer: nn.Module, x: Tensor) -> Tensor:
     return layer(x.to(layer.weight.dtype)).float()
 
 
+@declare_role('loss')
 class BaseMCGLoss(BaseModule):
     """A weighted term of the training objective (Eq. 11 of the paper).
 

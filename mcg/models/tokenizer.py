@@ -1,6 +1,8 @@
 """Tokenizers (built from the parentless ``TOKENIZERS`` registry)."""
 from __future__ import annotations
 
+from transformers import BertTokenizerFast as HFTokenizer
+
 from mcg.registry import TOKENIZERS
 from mcg.utils.pretrained import load_or_explain
 
@@ -20,7 +22,6 @@ def BertTokenizerFast(name_or_path: str = 'bert-base-uncased', **kwargs):
     Returns:
         A ``transformers`` fast BERT tokenizer.
     """
-    from transformers import BertTokenizerFast as HFTokenizer
     return load_or_explain(lambda p: HFTokenizer.from_pretrained(p, **kwargs),
                            name_or_path, 'tokenizer vocabulary',
                            'model.tokenizer.name_or_path', random_init=False)

@@ -8,7 +8,9 @@ from .registry import (ALL_REGISTRIES, DATA_SAMPLERS, DATASETS, EVALUATOR,
                        MODEL_WRAPPERS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
                        OPTIM_WRAPPERS, OPTIMIZERS, PARAM_SCHEDULERS, RUNNERS,
                        STRATEGIES, TOKENIZERS, TRANSFORMS, VISBACKENDS,
-                       VISUALIZERS, WEIGHT_INITIALIZERS)
+                       VISUALIZERS, WEIGHT_INITIALIZERS,
+                       import_component_packages)
+from .roles import declare_role, role_base
 
 __all__ = [
     'ALL_REGISTRIES', 'DATA_SAMPLERS', 'DATASETS', 'EVALUATOR', 'FUNCTIONS',
@@ -18,5 +20,6 @@ __all__ = [
     'VISBACKENDS', 'VISUALIZERS', 'WEIGHT_INITIALIZERS', 'ENTRY_POINT_GROUP',
     'load_plugins', 'failed_plugins', 'build_with_role', 'build_video_encoder',
     'build_text_encoder', 'build_fusor', 'build_head', 'build_loss',
-    'build_frame_sampler', 'registered_names'
+    'build_frame_sampler', 'registered_names', 'declare_role', 'role_base',
+    'import_component_packages'
 ]

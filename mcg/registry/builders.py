@@ -3,8 +3,9 @@
 A config that puts, say, a loss where an encoder belongs builds fine through
 a bare ``MODELS.build`` and fails much later with a shape error. These
 builders fail at build time instead, naming the role, the registered type and
-the base class it should derive from. Unknown type names get a list of the
-closest registered names.
+the base class it should derive from (each role's base class is declared by
+its package, see :mod:`mcg.registry.roles`). Unknown type names get a list of
+the closest registered names.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, Iterable, List, Optional, Type
 from mmengine.registry import Registry
 
 from .registry import MODELS, TRANSFORMS
+from .roles import role_base
 
 
 def registered_names(registry: Registry) -> List[str]:
@@ -95,35 +97,33 @@ def build_with_role(cfg: Any, base: Optional[Type], role: str,
 
 def build_video_encoder(cfg: Any):
     """Build a :class:`~mcg.encoders.BaseVideoEncoder` from config."""
-    from mcg.encoders.base import BaseVideoEncoder
-    return build_with_role(cfg, BaseVideoEncoder, 'video encoder')
+    return build_with_role(cfg, role_base('video encoder', MODELS),
+                           'video encoder')
 
 
 def build_text_encoder(cfg: Any):
     """Build a :class:`~mcg.encoders.BaseTextEncoder` from config."""
-    from mcg.encoders.base import BaseTextEncoder
-    return build_with_role(cfg, BaseTextEncoder, 'text encoder')
+    return build_with_role(cfg, role_base('text encoder', MODELS),
+                           'text encoder')
 
 
 def build_fusor(cfg: Any):
     """Build a :class:`~mcg.fusors.BaseFusor` from config."""
-    from mcg.fusors.base import BaseFusor
-    return build_with_role(cfg, BaseFusor, 'fusor')
+    return build_with_role(cfg, role_base('fusor', MODELS), 'fusor')
 
 
 def build_head(cfg: Any):
     """Build a :class:`~mcg.heads.BaseAnswerHead` from config."""
-    from mcg.heads.base import BaseAnswerHead
-    return build_with_role(cfg, BaseAnswerHead, 'answer head')
+    return build_with_role(cfg, role_base('answer head', MODELS),
+                           'answer head')
 
 
 def build_loss(cfg: Any):
     """Build a :class:`~mcg.losses.BaseMCGLoss` from config."""
-    from mcg.losses.base import BaseMCGLoss
-    return build_with_role(cfg, BaseMCGLoss, 'loss')
+    return build_with_role(cfg, role_base('loss', MODELS), 'loss')
 
 
 def build_frame_sampler(cfg: Any):
     """Build a :class:`~mcg.datasets.transforms.BaseFrameSampler`."""
-    from mcg.datasets.transforms.sampling import BaseFrameSampler
-    return build_with_role(cfg, BaseFrameSampler, 'frame sampler', TRANSFORMS)
+    return build_with_role(cfg, role_base('frame sampler', TRANSFORMS),
+                           'frame sampler', TRANSFORMS)

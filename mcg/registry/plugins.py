@@ -22,6 +22,10 @@ import warnings
 from importlib.metadata import entry_points
 from typing import Dict, List
 
+from mmengine.logging import print_log
+
+from .registry import ALL_REGISTRIES
+
 #: Entry-point group scanned for plugins.
 ENTRY_POINT_GROUP = 'mcg.plugins'
 #: Set to ``1`` to skip entry-point discovery (e.g. to bisect a bad plugin).
@@ -81,7 +85,6 @@ def plugin_summary() -> str:
         E.g. ``mcg plugins: entry points: example (mcg_example_plugin);
         custom_imports/other modules: my_encoders (LocalMeanVideoEncoder)``.
     """
-    from .registry import ALL_REGISTRIES
     if os.environ.get(DISABLE_ENV, '0') not in ('', '0'):
         entry = f'disabled ({DISABLE_ENV}=1)'
     else:
@@ -105,5 +108,4 @@ def plugin_summary() -> str:
 
 def log_plugins() -> None:
     """Log :func:`plugin_summary` (once per process, at the first build)."""
-    from mmengine.logging import print_log
     print_log(plugin_summary(), logger='current')

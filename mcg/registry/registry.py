@@ -10,6 +10,8 @@ builders (:mod:`mcg.registry.builders`) instead of separate registries.
 Frame samplers pick frame indices from the decoded video and therefore belong
 to ``TRANSFORMS``, next to decoding and packing.
 """
+import importlib
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -107,3 +109,18 @@ ALL_REGISTRIES = dict(
     STRATEGIES=STRATEGIES, MODEL_WRAPPERS=MODEL_WRAPPERS,
     WEIGHT_INITIALIZERS=WEIGHT_INITIALIZERS, LOG_PROCESSORS=LOG_PROCESSORS,
     VISUALIZERS=VISUALIZERS, VISBACKENDS=VISBACKENDS, TOKENIZERS=TOKENIZERS)
+
+
+def import_component_packages() -> None:
+    """Import every package that registers mcg's components.
+
+    They are the registries' lazy ``locations`` (datasets, encoders, engine,
+    evaluation, fusors, heads, losses, models), less the plugin loader
+    ``mcg.registry.autoload``: that one still runs at the first build, after
+    a config's ``custom_imports``, so that its log names them.
+    """
+    own = __name__.rpartition('.')[0]
+    for registry in ALL_REGISTRIES.values():
+        for location in registry._locations:
+            if not location.startswith(own + '.'):
+                importlib.import_module(location)

@@ -1,9 +1,9 @@
 """Utilities shared across mcg."""
 from .config_overrides import (ConfigOverrideError, load_config,
                                merge_overrides)
-from .pretrained import (MissingPretrainedError, load_hf_state_dict,
-                         load_or_explain, optional, resolve_pretrained)
+from .pretrained import (MissingPretrainedError, load_or_explain, optional,
+                         resolve_pretrained)
 
 __all__ = ['ConfigOverrideError', 'load_config', 'merge_overrides',
-           'MissingPretrainedError', 'load_hf_state_dict', 'load_or_explain',
+           'MissingPretrainedError', 'load_or_explain',
            'optional', 'resolve_pretrained']

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from mmengine.config import Config
+from mmengine.runner import FlexibleRunner, Runner
 
 from mcg.registry.builders import suggest
 
@@ -253,7 +254,6 @@ def _evaluate_with(path: str, values: Dict[str, str], text: str) -> Config:
 
 def _runner_keys() -> List[str]:
     """Top-level config keys the Runner (or mcg's launch code) reads."""
-    from mmengine.runner import FlexibleRunner, Runner
     keys = set(_RUNNER_KEYS)
     for runner in (Runner, FlexibleRunner):
         keys |= set(inspect.signature(runner.__init__).parameters)

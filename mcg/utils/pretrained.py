@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Callable, Dict, Optional, TypeVar
+from typing import Callable, Optional, TypeVar
 
 T = TypeVar('T')
 PACKAGE_SCHEME = 'package://'
@@ -82,25 +82,6 @@ def load_or_explain(loader: Callable[[str], T], name_or_path: str, asset: str,
             + f'{config_key}=/path/to/local/copy. Underlying error: '
             f'{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ""}'
         ) from exc
-
-
-def load_hf_state_dict(name_or_path: str, asset: str,
-                       config_key: str) -> Dict[str, 'object']:
-    """Load a Hugging Face BERT checkpoint's state dict (``BertModel`` keys).
-
-    Args:
-        name_or_path: Hub id, local directory or ``package://`` reference.
-        asset: Description for error messages.
-        config_key: Config key to override, for error messages.
-
-    Returns:
-        The state dict, keys like ``encoder.layer.6.attention.self.query.weight``.
-    """
-    def _load(path: str):
-        from transformers import BertModel
-        return BertModel.from_pretrained(path, add_pooling_layer=False
-                                         ).state_dict()
-    return load_or_explain(_load, name_or_path, asset, config_key)
 
 
 def optional(value: Optional[str]) -> Optional[str]:

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mcg.evaluation.metrics.anetqa_metric import is_correct
+from mcg.registry import DATASETS, TRANSFORMS
 
 RIGHT, WRONG = '#1a7f37', '#cf222e'
 
@@ -58,13 +59,11 @@ class PredictionFigure:
     """
 
     def __init__(self, cfg) -> None:
-        from mcg.registry import DATASETS
         source = copy.deepcopy(cfg.test_dataloader.dataset)
         steps = [t for t in source.pop('pipeline', [])
                  if not t['type'].startswith('Pack')]
         source['pipeline'] = []
         self.dataset = DATASETS.build(source)
-        from mcg.registry import TRANSFORMS
         self.transforms = [TRANSFORMS.build(t) for t in steps]
         self.index = {}
         for i in range(len(self.dataset)):

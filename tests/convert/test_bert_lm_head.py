@@ -5,7 +5,7 @@ from transformers import BertConfig, BertForMaskedLM
 
 from mcg.encoders import BertTextEncoder
 from mcg.heads import AnswerGeneratorHead
-from mcg.models.convert import load_bert_lm_head
+from mcg.weights.bert import load_bert_lm_head
 from mcg.registry import TOKENIZERS
 from mcg.utils.pretrained import resolve_pretrained
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mcg.models.convert import convert_official_checkpoint
+from mcg.weights.official import convert_official_checkpoint
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
 from tests.conftest import REPO

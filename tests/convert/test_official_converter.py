@@ -4,8 +4,8 @@ import copy
 import pytest
 import torch
 
-from mcg.encoders.convert import UnmappedKeysError
-from mcg.models.convert import convert_official_checkpoint
+from mcg.weights.conversion import UnmappedKeysError
+from mcg.weights.official import convert_official_checkpoint
 from mcg.registry import MODELS
 from . import official_keys as ok
 

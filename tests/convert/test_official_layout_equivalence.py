@@ -31,8 +31,8 @@ from transformers import (BertConfig, BertLMHeadModel, BertModel,
 
 from mcg.registry import MODELS
 from mcg.structures import VideoQADataSample
-from mcg.encoders.convert import hf_timesformer_to_mcg
-from mcg.models.convert import convert_official_checkpoint
+from mcg.weights.official import convert_official_checkpoint
+from mcg.weights.video_encoder import hf_timesformer_to_mcg
 from tests.conftest import REPO
 from . import official_keys as ok
 

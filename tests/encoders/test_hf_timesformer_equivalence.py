@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from mcg.encoders import TimeSformerEncoder
-from mcg.encoders.convert import (UnmappedKeysError, hf_timesformer_to_mcg,
-                                  hf_to_mcg_tokens, mcg_to_hf_tokens)
+from mcg.weights import (UnmappedKeysError, hf_timesformer_to_mcg,
+                         hf_to_mcg_tokens, mcg_to_hf_tokens)
 
 transformers = pytest.importorskip('transformers')
 

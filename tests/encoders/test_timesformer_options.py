@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mcg.encoders import TimeSformerEncoder
-from mcg.encoders.convert import resize_time_embed
+from mcg.weights.video_encoder import resize_time_embed
 
 
 def encoder(**kw):

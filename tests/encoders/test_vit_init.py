@@ -13,9 +13,9 @@ from timm.layers import resample_abs_pos_embed
 from timm.models.vision_transformer import VisionTransformer
 
 from mcg.encoders import TimeSformerEncoder
-from mcg.encoders.convert import UnmappedKeysError, timm_vit_to_mcg
-from mcg.encoders.weight_init import load_timm_vit, resize_pos_embed_2d
 from mcg.utils.pretrained import MissingPretrainedError
+from mcg.weights import (UnmappedKeysError, load_timm_vit, resize_pos_embed_2d,
+                         timm_vit_to_mcg)
 
 SMALL = dict(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=4)
 

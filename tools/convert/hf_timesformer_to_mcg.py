@@ -9,15 +9,15 @@ Examples:
 The output loads with ``--cfg-options model.video_encoder.pretrained=out.pth``
 (or as part of a whole-model ``load_from``: keys carry ``video_encoder.``).
 HF orders output tokens space-major, mcg time-major; see
-``mcg.encoders.convert.hf_to_mcg_tokens``.
+``mcg.weights.video_encoder.hf_to_mcg_tokens``.
 """
 import argparse
 import os
 
 from _common import load_source, save
 
-from mcg.encoders.convert import hf_timesformer_to_mcg
-from mcg.encoders.weight_init import read_state_dict
+from mcg.weights.video_encoder import hf_timesformer_to_mcg
+from mcg.weights.video_encoder_loading import read_state_dict
 
 
 def parse_args(argv=None):

@@ -17,8 +17,8 @@ import argparse
 
 from _common import dump_report, load_source, save
 
-from mcg.encoders.weight_init import read_state_dict
-from mcg.models.convert import convert_official_checkpoint
+from mcg.weights.video_encoder_loading import read_state_dict
+from mcg.weights.official import convert_official_checkpoint
 
 
 def parse_args(argv=None):

@@ -17,8 +17,8 @@ import os
 
 from _common import load_source, save
 
-from mcg.encoders.convert import timm_vit_to_mcg
-from mcg.encoders.weight_init import read_state_dict
+from mcg.weights.video_encoder import timm_vit_to_mcg
+from mcg.weights.video_encoder_loading import read_state_dict
 
 
 def parse_args(argv=None):

@@ -6,8 +6,10 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+import torch
 
 from mcg.registry import TRANSFORMS
+from mcg.utils.native_stderr import captured_stderr, replay, summarize
 from .base import BaseTransform
 
 
@@ -86,7 +88,6 @@ class DecordInit(BaseTransform):
         import decord
         if not os.path.isfile(path):
             raise VideoReadError(path, 'file not found')
-        from mcg.utils.native_stderr import captured_stderr, replay, summarize
         try:
             # FFmpeg's and decord's own lines about a bad file go into the
             # error below instead of being printed ahead of it.
@@ -167,7 +168,6 @@ class VideoResize(BaseTransform):
 
 def stack_frames(imgs: np.ndarray) -> 'object':
     """(T, H, W, C) uint8 numpy -> (T, C, H, W) uint8 torch tensor."""
-    import torch
     return torch.from_numpy(np.ascontiguousarray(imgs.transpose(0, 3, 1, 2)))
 
 

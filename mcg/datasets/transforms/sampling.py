@@ -14,6 +14,7 @@ from mmengine.dist import get_rank
 from torch.utils.data import get_worker_info
 
 from mcg.registry import TRANSFORMS
+from mcg.registry.roles import declare_role
 from .base import BaseTransform
 
 
@@ -54,6 +55,7 @@ def random_indices(start: int, stop: int, num: int,
     return start + np.sort(picked).astype(np.int64)
 
 
+@declare_role('frame sampler')
 class BaseFrameSampler(BaseTransform):
     """Base class of frame samplers.
 

@@ -1,7 +1,8 @@
 """Evaluation metrics."""
 from .dump import DumpVideoQAPredictions  # noqa: E402
-from .anetqa_metric import (ActivityNetQAMetric, anetqa_accuracy, dedupe,
+from .anetqa_metric import (ActivityNetQAMetric, anetqa_accuracy,
                             format_table, is_correct)
+from .breakdown import dedupe
 
 __all__ = ['DumpVideoQAPredictions', 'ActivityNetQAMetric', 'anetqa_accuracy', 'dedupe', 'format_table',
            'is_correct']

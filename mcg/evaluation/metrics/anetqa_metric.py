@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import groupby
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
@@ -11,20 +11,10 @@ from mmengine.logging import MMLogger
 from mcg.datasets.anetqa import ANETQA_TYPES
 from mcg.utils.text import normalize_answer
 from mcg.registry import METRICS
+from .breakdown import dedupe, unreadable_report
 
 #: Type codes pooled into "Free" (Yes/No .. Other).
 FREE_TYPES = (3, 4, 5, 6, 7, 8)
-
-
-def dedupe(records: Iterable[dict]) -> List[dict]:
-    """Keep the first record per ``question_id`` (distributed padding and
-    duplicated ids must not be counted twice)."""
-    seen, out = set(), []
-    for rec in records:
-        if rec['question_id'] not in seen:
-            seen.add(rec['question_id'])
-            out.append(rec)
-    return out
 
 
 def is_correct(pred: Optional[str], answer: str, mode: str) -> bool:
@@ -131,7 +121,6 @@ class ActivityNetQAMetric(BaseMetric):
         logger.info(
             '\n' + format_table(acc, title=f'ActivityNet-QA accuracy (%), '
                                 f'{n} questions, {self.mode} match'))
-        from .breakdown import unreadable_report  # imports this module
         integrity, message = unreadable_report(dedupe(records))
         if message:
             logger.warning(message)

@@ -15,7 +15,25 @@ from itertools import groupby
 from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
                     Tuple, Union)
 
-from .anetqa_metric import dedupe
+
+
+def dedupe(records: Iterable[dict]) -> List[dict]:
+    """Keep the first record per ``question_id``.
+
+    Distributed padding and duplicated ids must not be counted twice.
+
+    Args:
+        records: Dicts with a ``question_id``.
+
+    Returns:
+        The records in order, each id once.
+    """
+    seen, out = set(), []
+    for rec in records:
+        if rec['question_id'] not in seen:
+            seen.add(rec['question_id'])
+            out.append(rec)
+    return out
 
 
 @dataclass(frozen=True)

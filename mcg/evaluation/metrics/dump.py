@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import groupby
 from typing import Dict, List, Sequence
 
 from mmengine.evaluator import BaseMetric
 
 from mcg.registry import METRICS
-from .anetqa_metric import dedupe
+from .breakdown import dedupe
 
 
 @METRICS.register_module()
@@ -32,7 +33,6 @@ class DumpVideoQAPredictions(BaseMetric):
         self.out_file = out_file
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        from itertools import groupby
         for _, group in groupby(
                 data_samples,
                 key=lambda s: s.get('sample_idx', s['question_id'])):

@@ -1,11 +1,11 @@
 """Checkpoint conversion into mcg's video encoder.
 
-Every converter returns a :class:`~mcg.encoders.conversion.Conversion`: the
+Every converter returns a :class:`~mcg.weights.conversion.Conversion`: the
 converted state dict plus, for every source key, where it went or why it was
 left out; keys no rule covers raise :class:`UnmappedKeysError`.
 
 Sources handled here (the whole-model official MCG / ALPRO converter lives in
-:mod:`mcg.models.convert` and reuses these):
+:mod:`mcg.weights.official` and reuses these):
 
 * Hugging Face ``TimesformerModel`` / ``TimesformerForVideoClassification``;
 * the original TimeSformer layout (facebookresearch/TimeSformer, ALPRO and
@@ -24,8 +24,7 @@ from einops import rearrange
 from timm.layers import resample_abs_pos_embed
 from torch import Tensor
 
-from .conversion import (Conversion, Rule, UnmappedKeysError,  # noqa: F401
-                         apply_rules)
+from .conversion import Conversion, Handler, Rule, apply_rules
 
 
 # -- embeddings ---------------------------------------------------------------
@@ -86,6 +85,40 @@ def resize_time_embed(time_embed: Tensor, num_frames: int) -> Tensor:
     return out.transpose(1, 2).to(time_embed.dtype)
 
 
+def pos_embed_handler(dst: str, num_patches: Optional[int]) -> Handler:
+    """Handler mapping a position embedding to ``dst``, resized on its grid.
+
+    Args:
+        dst: Target key, e.g. ``'video_encoder.pos_embed'``.
+        num_patches: Target patches per frame; None keeps the source's.
+
+    Returns:
+        A rule handler (see :func:`~mcg.weights.conversion.apply_rules`).
+    """
+    def pos(m, key, value, conv):
+        if num_patches is not None:
+            value = resize_pos_embed_2d(value, num_patches)
+        conv.map(key, dst, value)
+    return pos
+
+
+def time_embed_handler(dst: str, num_frames: Optional[int]) -> Handler:
+    """Handler mapping a time embedding to ``dst``, resized to the frames.
+
+    Args:
+        dst: Target key, e.g. ``'video_encoder.time_embed'``.
+        num_frames: Target frames; None keeps the source's.
+
+    Returns:
+        A rule handler (see :func:`~mcg.weights.conversion.apply_rules`).
+    """
+    def time(m, key, value, conv):
+        if num_frames is not None:
+            value = resize_time_embed(value, num_frames)
+        conv.map(key, dst, value)
+    return time
+
+
 # -- token layouts ------------------------------------------------------------
 def hf_to_mcg_tokens(tokens: Tensor, num_frames: int) -> Tensor:
     """Reorder HF / original TimeSformer tokens into mcg's layout.
@@ -140,22 +173,14 @@ def timesformer_rules(src_prefix: str, dst_prefix: str,
     def same(m, key, value, conv):
         conv.map(key, dst_prefix + key[len(src_prefix):], value)
 
-    def pos(m, key, value, conv):
-        if num_patches is not None:
-            value = resize_pos_embed_2d(value, num_patches)
-        conv.map(key, dst_prefix + 'pos_embed', value)
-
-    def time(m, key, value, conv):
-        if num_frames is not None:
-            value = resize_time_embed(value, num_frames)
-        conv.map(key, dst_prefix + 'time_embed', value)
-
     def head(m, key, value, conv):
         conv.drop(key, 'video classification head (unused by mcg)')
 
     return [
-        (sp + r'pos_embed', pos),
-        (sp + r'time_embed', time),
+        (sp + r'pos_embed', pos_embed_handler(dst_prefix + 'pos_embed',
+                                               num_patches)),
+        (sp + r'time_embed', time_embed_handler(dst_prefix + 'time_embed',
+                                                num_frames)),
         (sp + r'(cls_token|patch_embed\.proj\.(weight|bias)|'
               r'norm\.(weight|bias))', same),
         (sp + r'blocks\.\d+\.' + _BLOCK_PARAMS, same),
@@ -208,22 +233,14 @@ def hf_timesformer_rules(dst_prefix: str = '',
         dst = f'blocks.{m.group(1)}.{_HF_LAYER[m.group(2)]}.{m.group(3)}'
         conv.map(key, dst_prefix + dst, value)
 
-    def pos(m, key, value, conv):
-        if num_patches is not None:
-            value = resize_pos_embed_2d(value, num_patches)
-        conv.map(key, dst_prefix + 'pos_embed', value)
-
-    def time(m, key, value, conv):
-        if num_frames is not None:
-            value = resize_time_embed(value, num_frames)
-        conv.map(key, dst_prefix + 'time_embed', value)
-
     def classifier(m, key, value, conv):
         conv.drop(key, 'video classification head (unused by mcg)')
 
     return [
-        (pre + r'embeddings\.position_embeddings', pos),
-        (pre + r'embeddings\.time_embeddings', time),
+        (pre + r'embeddings\.position_embeddings',
+         pos_embed_handler(dst_prefix + 'pos_embed', num_patches)),
+        (pre + r'embeddings\.time_embeddings',
+         time_embed_handler(dst_prefix + 'time_embed', num_frames)),
         (pre + '(' + '|'.join(re.escape(k) for k in _HF_TOP) + ')', top),
         (pre + rf'encoder\.layer\.(\d+)\.({layer_alt})\.(weight|bias)', layer),
         (r'classifier\.(weight|bias)', classifier),
@@ -284,11 +301,6 @@ def timm_vit_to_mcg(vit: Dict[str, Tensor], num_patches: Optional[int] = None,
     def same(m, key, value, conv):
         conv.map(key, dst_prefix + key, value)
 
-    def pos(m, key, value, conv):
-        if num_patches is not None:
-            value = resize_pos_embed_2d(value, num_patches)
-        conv.map(key, dst_prefix + 'pos_embed', value)
-
     def block(m, key, value, conv):
         conv.map(key, dst_prefix + key, value)
         if m.group(2) in spatial:
@@ -299,7 +311,8 @@ def timm_vit_to_mcg(vit: Dict[str, Tensor], num_patches: Optional[int] = None,
         conv.drop(key, 'ImageNet classifier (unused by mcg)')
 
     conv = apply_rules(vit, [
-        (r'pos_embed', pos),
+        (r'pos_embed', pos_embed_handler(dst_prefix + 'pos_embed',
+                                         num_patches)),
         (r'(cls_token|patch_embed\.proj\.(weight|bias)|norm\.(weight|bias))',
          same),
         (r'blocks\.(\d+)\.(norm1|attn\.qkv|attn\.proj|norm2|mlp\.fc1|'

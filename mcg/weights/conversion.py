@@ -88,8 +88,10 @@ class Conversion:
         return sorted(set(target) - set(self.state_dict))
 
 
-#: A rule: regex over the source key -> handler(match, key, value, conv).
-Rule = Tuple[str, Callable[[re.Match, str, Tensor, Conversion], None]]
+#: What a rule does with a matching key: handler(match, key, value, conv).
+Handler = Callable[[re.Match, str, Tensor, Conversion], None]
+#: A rule: regex over the source key -> handler.
+Rule = Tuple[str, Handler]
 
 
 def apply_rules(state_dict: Dict[str, Tensor], rules: Sequence[Rule],

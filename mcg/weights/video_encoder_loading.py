@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from typing import Dict
 
+import timm
 import torch
+from safetensors.torch import load_file
 from torch import Tensor
 
 from mcg.utils.pretrained import load_or_explain, resolve_pretrained
-from .convert import (apply_rules, resize_pos_embed_2d,  # noqa: F401
-                      resize_time_embed, timesformer_rules, timm_vit_to_mcg)
+from .conversion import apply_rules
+from .video_encoder import timesformer_rules, timm_vit_to_mcg
 
 
 CHECKPOINT_SUFFIXES = ('.pth', '.pt', '.bin', '.safetensors', '.ckpt')
@@ -35,7 +37,6 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
         The state dict.
     """
     if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
         return load_file(path)
     sd = torch.load(path, map_location='cpu', weights_only=True)
     for key in ('model', 'state_dict'):
@@ -83,7 +84,6 @@ def load_timm_vit(encoder, name_or_path: str) -> None:
             return read_state_dict(path)
         if path.endswith(CHECKPOINT_SUFFIXES):
             raise FileNotFoundError(f'no such file: {path}')
-        import timm
         try:
             model = timm.create_model(path, pretrained=True, num_classes=0)
         except RuntimeError as exc:  # timm wraps hub errors in RuntimeError

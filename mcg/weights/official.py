@@ -42,9 +42,9 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
-from mcg.encoders.convert import (Conversion, Rule, apply_rules,
-                                  timesformer_rules)
 from mcg.layers.transformer_block import bert_layer_key_map
+from .conversion import Conversion, Rule, apply_rules
+from .video_encoder import timesformer_rules
 
 #: Rows of the bert-base-uncased vocabulary; official MCG appends [DEC], [ENC].
 BERT_VOCAB = 30522
@@ -131,7 +131,7 @@ def convert_official_checkpoint(
     """Convert an official MCG or ALPRO state dict into an mcg model's keys.
 
     Every source key is mapped or dropped with a reason; an unknown key raises
-    :class:`~mcg.encoders.convert.UnmappedKeysError`.
+    :class:`~mcg.weights.conversion.UnmappedKeysError`.
 
     Args:
         state_dict: The checkpoint's model state dict.
@@ -339,40 +339,3 @@ def _compose_word_embeddings(conv: Conversion, words: Dict[str, Tensor],
     conv.state_dict['text_encoder.bert.embeddings.word_embeddings.weight'] = (
         out)
 
-
-def load_bert_lm_head(head, name_or_path: str, config_key: str) -> bool:
-    """Initialise a generator's LM transform and bias from BERT's MLM head.
-
-    BERT's ``cls.predictions`` (transform + bias) is the tied LM head that
-    BLIP-style decoders start from; the decoder blocks come from BERT layers
-    separately (:func:`mcg.fusors.load_bert_layers`). Checkpoints without an
-    MLM head (sentence encoders) leave the head as it is.
-
-    Args:
-        head: An :class:`~mcg.heads.AnswerGeneratorHead` (after ``bind``).
-        name_or_path: BERT hub id, directory or ``package://`` reference.
-        config_key: Config key for the error message.
-
-    Returns:
-        Whether the MLM head was found and copied.
-    """
-    from transformers import BertForMaskedLM
-
-    from mcg.utils.pretrained import load_or_explain
-
-    def _load(path):
-        return BertForMaskedLM.from_pretrained(path, output_loading_info=True)
-
-    mlm, info = load_or_explain(_load, name_or_path, 'BERT MLM head weights',
-                                config_key)
-    if any(k.startswith('cls.predictions') for k in info['missing_keys']):
-        return False
-    pred = mlm.cls.predictions
-    with torch.no_grad():
-        head.lm_transform[0].load_state_dict(pred.transform.dense.state_dict())
-        head.lm_transform[2].load_state_dict(
-            pred.transform.LayerNorm.state_dict())
-        if head.lm_bias is not None:
-            rows = min(len(head.lm_bias), len(pred.bias))
-            head.lm_bias[:rows] = pred.bias[:rows]
-    return True

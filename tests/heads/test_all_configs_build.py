@@ -34,7 +34,7 @@ def shrink(model: dict) -> dict:
                                                          'num_layers')):
                 cfg[key] = value
         if cfg.get('type') == 'AnswerClassifierHead':
-            cfg['in_dims'] = 32
+            # No in_dims: the head takes the (shrunk) fusor width at bind.
             cfg.pop('embed_dims', None)
             cfg.pop('num_layers', None)
     model['text_encoder']['num_layers'] = 1

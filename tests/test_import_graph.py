@@ -6,7 +6,8 @@ its module-level imports become the edges of a graph. An import of
 lives inside ``mcg.a``, where that ``__init__`` has already run), so those
 package edges are part of the graph; ``from mcg.a import b`` reaches the
 submodule ``mcg.a.b`` when there is one. Imports under ``if TYPE_CHECKING:``
-never run and are left out.
+count too: they never run, but a circle they close still ties the modules
+together.
 
 An import inside a function used to be how a circle was broken; here it is
 allowed only for the optional third-party packages of
@@ -59,21 +60,12 @@ def package_modules() -> Dict[str, Path]:
     return {module_name(p): p for p in sorted((ROOT / PACKAGE).rglob('*.py'))}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == 'TYPE_CHECKING') or (
-        isinstance(test, ast.Attribute) and test.attr == 'TYPE_CHECKING')
-
-
 def _imports(tree: ast.AST, in_function: bool = False
              ) -> Iterator[Tuple[ast.stmt, bool]]:
     """Yield ``(import statement, inside a function)`` below ``tree``."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node, in_function
-        elif isinstance(node, ast.If) and _is_type_checking(node):
-            yield from _imports(ast.Module(body=node.orelse, type_ignores=[]),
-                                in_function)
         else:
             yield from _imports(node, in_function or isinstance(
                 node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))

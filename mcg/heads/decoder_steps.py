@@ -1,16 +1,32 @@
 """One decoding search's view of the answer generator: next-token scores."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import List, Optional, Protocol, Sequence
 
-from torch import Tensor
+from torch import Tensor, nn
 
 from mcg.layers.transformer_block import Memory, with_row_groups
 
-if TYPE_CHECKING:  # only for the annotation; the head imports this module
-    from .generator import AnswerGeneratorHead
+__all__ = ['DecoderSteps', 'StepDecoder']
 
-__all__ = ['DecoderSteps']
+
+class StepDecoder(Protocol):
+    """What a decoding search needs of a head.
+
+    :class:`~mcg.heads.AnswerGeneratorHead` is one; naming the protocol
+    instead of the head keeps this module free of the head's (which imports
+    it).
+    """
+
+    blocks: Sequence[nn.Module]
+
+    def decode_states(self, ids: Tensor, memory: Memory,
+                      memory_mask: Optional[Tensor], start: int = 0,
+                      caches: Optional[List[dict]] = None) -> Tensor:
+        """Decoder states of ``ids`` placed at positions ``start...``."""
+
+    def logits(self, states: Tensor) -> Tensor:
+        """Vocabulary logits of decoder states."""
 
 
 class DecoderSteps:
@@ -22,7 +38,7 @@ class DecoderSteps:
     Without it the whole prefix is recomputed at every step.
     """
 
-    def __init__(self, head: 'AnswerGeneratorHead', memory: Memory,
+    def __init__(self, head: StepDecoder, memory: Memory,
                  memory_mask: Tensor, use_cache: bool) -> None:
         self.head = head
         # Group shared rows once per search, not at every step.

@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg.apis.configs import (default_work_dir, load_run_config,
                                   read_checkpoint_for)
-    from mcg.engine import USER_ERRORS, check_datasets, explain_build_error
+    from mcg.apis.run_errors import run_error_report
+    from mcg.engine import check_datasets
     from mcg.engine.launch import build_runner
 
     try:
@@ -88,16 +89,15 @@ def main(argv=None) -> int:
                                args.checkpoint, strict)
         del ckpt
         runner.test()
-    except USER_ERRORS + (pickle.UnpicklingError, CheckpointError) as exc:
-        print(f'\nmcg: cannot test {args.config}:\n  {exc}\n', file=sys.stderr)
-        return 2
-    except (KeyError, TypeError) as exc:
-        message = explain_build_error(exc, cfg)
-        if message is None:
+    except Exception as exc:
+        report = run_error_report(
+            exc, cfg, args.config, 'test',
+            also_user_errors=(pickle.UnpicklingError, CheckpointError))
+        if report is None:
             raise
-        print(f'\nmcg: bad config {args.config}:\n  {message}\n',
-              file=sys.stderr)
-        return 2
+        code, message = report
+        print(f'\nmcg: {message}\n', file=sys.stderr)
+        return code
     return 0
 
 

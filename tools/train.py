@@ -134,8 +134,8 @@ def merge_args(cfg: Config, args) -> Config:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg.apis.configs import load_run_config
-    from mcg.engine import (TRAINING_STOPS, USER_ERRORS, check_datasets,
-                            explain_build_error)
+    from mcg.apis.run_errors import run_error_report
+    from mcg.engine import check_datasets
     from mcg.engine.launch import build_runner
 
     try:
@@ -149,20 +149,13 @@ def main(argv=None) -> int:
         check_datasets(cfg)
         runner = build_runner(cfg)
         runner.train()
-    except USER_ERRORS as exc:
-        print(f'\nmcg: cannot train {args.config}:\n  {exc}\n',
-              file=sys.stderr)
-        return 2
-    except TRAINING_STOPS as exc:
-        print(f'\nmcg: training stopped:\n  {exc}\n', file=sys.stderr)
-        return 3
-    except (KeyError, TypeError) as exc:
-        message = explain_build_error(exc, cfg)
-        if message is None:
+    except Exception as exc:
+        report = run_error_report(exc, cfg, args.config, 'train')
+        if report is None:
             raise
-        print(f'\nmcg: bad config {args.config}:\n  {message}\n',
-              file=sys.stderr)
-        return 2
+        code, message = report
+        print(f'\nmcg: {message}\n', file=sys.stderr)
+        return code
     return 0
 
 

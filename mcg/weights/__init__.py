@@ -10,9 +10,9 @@ from .conversion import (Conversion, Handler, Rule, UnmappedKeysError,
 from .official import convert_official_checkpoint, layer_plan
 from .video_encoder import (hf_timesformer_rules, hf_timesformer_to_mcg,
                             hf_to_mcg_tokens, mcg_to_hf_tokens,
-                            pos_embed_handler, resize_pos_embed_2d,
-                            resize_time_embed, time_embed_handler,
-                            timesformer_rules, timm_vit_to_mcg)
+                            resize_pos_embed_2d, resize_time_embed,
+                            resizing_handler, timesformer_rules,
+                            timm_vit_to_mcg)
 from .video_encoder_loading import (CHECKPOINT_SUFFIXES, load_timm_vit,
                                     read_state_dict, timm_vit_to_timesformer)
 
@@ -22,7 +22,7 @@ __all__ = [
     'hf_timesformer_rules', 'hf_timesformer_to_mcg', 'hf_to_mcg_tokens',
     'init_bert_style', 'layer_plan', 'load_bert_layers', 'load_bert_lm_head',
     'load_hf_state_dict', 'load_timm_vit', 'mcg_to_hf_tokens',
-    'pos_embed_handler', 'read_state_dict', 'resize_pos_embed_2d',
-    'resize_time_embed', 'time_embed_handler', 'timesformer_rules',
+    'read_state_dict', 'resize_pos_embed_2d', 'resize_time_embed',
+    'resizing_handler', 'timesformer_rules',
     'timm_vit_to_mcg', 'timm_vit_to_timesformer'
 ]

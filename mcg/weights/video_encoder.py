@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -85,38 +85,22 @@ def resize_time_embed(time_embed: Tensor, num_frames: int) -> Tensor:
     return out.transpose(1, 2).to(time_embed.dtype)
 
 
-def pos_embed_handler(dst: str, num_patches: Optional[int]) -> Handler:
-    """Handler mapping a position embedding to ``dst``, resized on its grid.
+def resizing_handler(dst: str, resize: Callable[[Tensor, int], Tensor],
+                     size: Optional[int]) -> Handler:
+    """Handler mapping an embedding to ``dst``, resized to ``size`` first.
 
     Args:
         dst: Target key, e.g. ``'video_encoder.pos_embed'``.
-        num_patches: Target patches per frame; None keeps the source's.
+        resize: :func:`resize_pos_embed_2d` (``size``: patches per frame) or
+            :func:`resize_time_embed` (``size``: frames).
+        size: Target size; None keeps the source's.
 
     Returns:
         A rule handler (see :func:`~mcg.weights.conversion.apply_rules`).
     """
-    def pos(m, key, value, conv):
-        if num_patches is not None:
-            value = resize_pos_embed_2d(value, num_patches)
-        conv.map(key, dst, value)
-    return pos
-
-
-def time_embed_handler(dst: str, num_frames: Optional[int]) -> Handler:
-    """Handler mapping a time embedding to ``dst``, resized to the frames.
-
-    Args:
-        dst: Target key, e.g. ``'video_encoder.time_embed'``.
-        num_frames: Target frames; None keeps the source's.
-
-    Returns:
-        A rule handler (see :func:`~mcg.weights.conversion.apply_rules`).
-    """
-    def time(m, key, value, conv):
-        if num_frames is not None:
-            value = resize_time_embed(value, num_frames)
-        conv.map(key, dst, value)
-    return time
+    def handle(m, key, value, conv):
+        conv.map(key, dst, value if size is None else resize(value, size))
+    return handle
 
 
 # -- token layouts ------------------------------------------------------------
@@ -177,10 +161,10 @@ def timesformer_rules(src_prefix: str, dst_prefix: str,
         conv.drop(key, 'video classification head (unused by mcg)')
 
     return [
-        (sp + r'pos_embed', pos_embed_handler(dst_prefix + 'pos_embed',
-                                               num_patches)),
-        (sp + r'time_embed', time_embed_handler(dst_prefix + 'time_embed',
-                                                num_frames)),
+        (sp + r'pos_embed', resizing_handler(
+            dst_prefix + 'pos_embed', resize_pos_embed_2d, num_patches)),
+        (sp + r'time_embed', resizing_handler(
+            dst_prefix + 'time_embed', resize_time_embed, num_frames)),
         (sp + r'(cls_token|patch_embed\.proj\.(weight|bias)|'
               r'norm\.(weight|bias))', same),
         (sp + r'blocks\.\d+\.' + _BLOCK_PARAMS, same),
@@ -238,9 +222,11 @@ def hf_timesformer_rules(dst_prefix: str = '',
 
     return [
         (pre + r'embeddings\.position_embeddings',
-         pos_embed_handler(dst_prefix + 'pos_embed', num_patches)),
+         resizing_handler(dst_prefix + 'pos_embed', resize_pos_embed_2d,
+                          num_patches)),
         (pre + r'embeddings\.time_embeddings',
-         time_embed_handler(dst_prefix + 'time_embed', num_frames)),
+         resizing_handler(dst_prefix + 'time_embed', resize_time_embed,
+                          num_frames)),
         (pre + '(' + '|'.join(re.escape(k) for k in _HF_TOP) + ')', top),
         (pre + rf'encoder\.layer\.(\d+)\.({layer_alt})\.(weight|bias)', layer),
         (r'classifier\.(weight|bias)', classifier),
@@ -311,8 +297,8 @@ def timm_vit_to_mcg(vit: Dict[str, Tensor], num_patches: Optional[int] = None,
         conv.drop(key, 'ImageNet classifier (unused by mcg)')
 
     conv = apply_rules(vit, [
-        (r'pos_embed', pos_embed_handler(dst_prefix + 'pos_embed',
-                                         num_patches)),
+        (r'pos_embed', resizing_handler(dst_prefix + 'pos_embed',
+                                        resize_pos_embed_2d, num_patches)),
         (r'(cls_token|patch_embed\.proj\.(weight|bias)|norm\.(weight|bias))',
          same),
         (r'blocks\.(\d+)\.(norm1|attn\.qkv|attn\.proj|norm2|mlp\.fc1|'

@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg.apis.configs import (default_work_dir, load_run_config,
                                   read_checkpoint_for)
-    from mcg.apis.run_errors import run_error_report
+    from mcg.apis.run_errors import exit_with_report
     from mcg.engine import check_datasets
     from mcg.engine.launch import build_runner
 
@@ -90,14 +90,9 @@ def main(argv=None) -> int:
         del ckpt
         runner.test()
     except Exception as exc:
-        report = run_error_report(
+        return exit_with_report(
             exc, cfg, args.config, 'test',
             also_user_errors=(pickle.UnpicklingError, CheckpointError))
-        if report is None:
-            raise
-        code, message = report
-        print(f'\nmcg: {message}\n', file=sys.stderr)
-        return code
     return 0
 
 

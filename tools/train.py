@@ -134,7 +134,7 @@ def merge_args(cfg: Config, args) -> Config:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg.apis.configs import load_run_config
-    from mcg.apis.run_errors import run_error_report
+    from mcg.apis.run_errors import exit_with_report
     from mcg.engine import check_datasets
     from mcg.engine.launch import build_runner
 
@@ -150,12 +150,7 @@ def main(argv=None) -> int:
         runner = build_runner(cfg)
         runner.train()
     except Exception as exc:
-        report = run_error_report(exc, cfg, args.config, 'train')
-        if report is None:
-            raise
-        code, message = report
-        print(f'\nmcg: {message}\n', file=sys.stderr)
-        return code
+        return exit_with_report(exc, cfg, args.config, 'train')
     return 0
 
 

@@ -10,6 +10,7 @@ anything else is a bug and is re-raised with its traceback.
 """
 from __future__ import annotations
 
+import sys
 from typing import Optional, Tuple, Type
 
 from mmengine.config import Config
@@ -50,3 +51,26 @@ def run_error_report(exc: BaseException, cfg: Optional[Config],
         if message is not None:
             return EXIT_USER_ERROR, f'bad config {config_path}:\n  {message}'
     return None
+
+
+def exit_with_report(exc: BaseException, cfg: Optional[Config],
+                     config_path: str, verb: str,
+                     also_user_errors: Tuple[Type[BaseException], ...] = ()
+                     ) -> int:
+    """Print :func:`run_error_report`'s message on stderr; return its code.
+
+    Call it in a tool's ``except Exception`` block. Arguments as
+    :func:`run_error_report`.
+
+    Returns:
+        The exit code.
+
+    Raises:
+        BaseException: ``exc`` itself when it is not the user's to fix.
+    """
+    report = run_error_report(exc, cfg, config_path, verb, also_user_errors)
+    if report is None:
+        raise exc
+    code, message = report
+    print(f'\nmcg: {message}\n', file=sys.stderr)
+    return code

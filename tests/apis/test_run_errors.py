@@ -1,10 +1,11 @@
 """mcg.apis.run_errors: one exit code and message per kind of stop."""
 import pickle
 
+import pytest
 from mmengine.config import Config
 
 from mcg.apis.run_errors import (EXIT_TRAINING_STOPPED, EXIT_USER_ERROR,
-                                 run_error_report)
+                                 exit_with_report, run_error_report)
 from mcg.engine.loss_guard import NonFiniteLossError
 from mcg.registry import MODELS
 from tests.conftest import DEMO_CONFIG
@@ -48,3 +49,14 @@ def test_other_errors_are_bugs():
                             'train') is None
     assert run_error_report(KeyError('x'), Config({}), 'cfg.py',
                             'train') is None
+
+
+def test_exit_with_report_prints_or_reraises(capsys):
+    code = exit_with_report(FileNotFoundError('no data'), None, 'cfg.py',
+                            'train')
+    assert code == EXIT_USER_ERROR
+    assert capsys.readouterr().err == '\nmcg: cannot train cfg.py:\n  no data\n\n'
+    bug = RuntimeError('shape mismatch')
+    with pytest.raises(RuntimeError) as raised:
+        exit_with_report(bug, None, 'cfg.py', 'train')
+    assert raised.value is bug

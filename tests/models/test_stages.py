@@ -106,3 +106,23 @@ def test_losses_are_called_with_features_and_stages():
         assert params[:2] == ['features', 'stages'], type(loss)
         assert isinstance(loss, BaseMCGLoss) and isinstance(loss, nn.Module)
     assert model.losses['vtm'].similarity_from == 'icl'
+
+
+def test_vtm_negatives_use_the_similarity_named_in_the_config(monkeypatch):
+    import pytest
+
+    from mcg.registry import MODELS
+    model = _pretrain_model()
+    icl = model.losses['icl']
+    calls = []
+    original = icl.similarity
+    monkeypatch.setattr(icl, 'similarity',
+                        lambda f: calls.append(1) or original(f))
+    video, samples = make_batch()
+    data = model.data_preprocessor(dict(inputs=video, data_samples=samples),
+                                   True)
+    model(**data, mode='loss')
+    assert len(calls) == 1                 # passed to VTM by the model
+    with pytest.raises(TypeError, match="'tcl'"):
+        MODELS.build(micro_pretrain_model_cfg(
+            **{'model.losses.vtm.negatives_from': 'tcl'}))

@@ -23,7 +23,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mcg.losses.base import project_fp32
+from mcg.layers.fp32 import project_fp32
 from mcg.registry import MODELS
 from mcg.structures.features import HeadOutput, Stages, VideoQAFeatures
 from .base import select_memory

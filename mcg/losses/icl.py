@@ -7,12 +7,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from mcg.layers.fp32 import project_fp32
 from mcg.registry import MODELS
 from mcg.structures.features import (LossOutput, ModelWidths, Stages,
                                      VideoQAFeatures)
 from mcg.utils.dist import (all_gather_no_grad, all_gather_with_grad,
                             dist_info, gather_sizes)
-from .base import BaseMCGLoss, project_fp32
+from .base import BaseMCGLoss
 from .temperature import LearnableTemperature
 
 

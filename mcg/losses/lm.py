@@ -6,7 +6,6 @@ from typing import Optional, Union
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from torch import Tensor
 
 from mcg.registry import MODELS
 from mcg.structures.features import LossOutput, Stages, VideoQAFeatures

@@ -7,11 +7,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from mcg.layers.fp32 import project_fp32
 from mcg.registry import MODELS
 from mcg.structures.features import (FuseFn, LossOutput, ModelWidths,
                                      SimilarityFn, Stages, VideoQAFeatures)
 from mcg.utils.dist import mean_count_per_rank
-from .base import BaseMCGLoss, project_fp32
+from .base import BaseMCGLoss
 
 SAMPLING_MODES = ('multinomial', 'hardest', 'uniform')
 

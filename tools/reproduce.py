@@ -29,6 +29,9 @@ def parse_args(argv=None):
                         help="'tiny' runs everything in seconds (tests)")
     parser.add_argument('--data-root', help='ShapesQA folder (default: '
                         'OUT/data/shapesqa, generated when missing)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='run nothing; write the reports from the runs '
+                        'finished in OUT (missing runs are listed in them)')
     return parser.parse_args(argv)
 
 
@@ -36,7 +39,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mcg.experiments import reproduce
     written = reproduce(args.experiment, args.out, seeds=args.seeds,
-                        profile=args.profile, data_root=args.data_root)
+                        profile=args.profile, data_root=args.data_root,
+                        report_only=args.report_only)
     if 'retrieval' in written:
         import json
         with open(written['retrieval'], encoding='utf-8') as f:

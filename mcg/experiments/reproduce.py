@@ -9,7 +9,7 @@ import os
 import os.path as osp
 import statistics
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mcg.datasets.shapesqa import generate_shapesqa
 from mcg.engine.atomic_io import atomic_write
@@ -35,7 +35,8 @@ def prepare_data(data_root: str, preset: str, log: Callable = print) -> str:
 def reproduce(experiment: str, out_dir: str, seeds: int = 3,
               profile: str = 'demo', data_root: Optional[str] = None,
               execute: Optional[Callable[[Run, str], Dict]] = None,
-              log: Callable = print) -> Dict[str, str]:
+              log: Callable = print, report_only: bool = False
+              ) -> Dict[str, str]:
     """Prepare the data, run what is not done yet, write the reports.
 
     Args:
@@ -49,6 +50,8 @@ def reproduce(experiment: str, out_dir: str, seeds: int = 3,
         execute: ``execute(run, work_dir) -> metrics``; default trains and
             evaluates in this process.
         log: Where progress lines go.
+        report_only: Run nothing; write the reports from the runs already
+            finished in ``out_dir`` (the missing ones are listed in them).
 
     Returns:
         The written files by name.
@@ -60,8 +63,9 @@ def reproduce(experiment: str, out_dir: str, seeds: int = 3,
                              f'{EXPERIMENTS + ("all",)}')
     os.makedirs(out_dir, exist_ok=True)
     data_root = data_root or osp.join(out_dir, 'data', 'shapesqa')
-    prepare_data(data_root, PROFILES[profile]['preset'], log)
-    if execute is None:
+    if not report_only:
+        prepare_data(data_root, PROFILES[profile]['preset'], log)
+    if execute is None and not report_only:
 
         def execute(run: Run, work_dir: str) -> Dict:
             return execute_run(run, work_dir, data_root, out_dir)
@@ -70,17 +74,31 @@ def reproduce(experiment: str, out_dir: str, seeds: int = 3,
         runs = experiment_runs(name, profile, seeds)
         t0 = time.time()
         log(f'{name}: {len(runs)} runs')
-        results = run_queue(runs, out_dir, execute, log)
-        written.update(write_reports(name, results, out_dir, time.time() - t0))
+        results = run_queue(runs, out_dir, None if report_only else execute, log)
+        missing = [r.name for r in runs
+                   if r.name not in {res['name'] for res in results}]
+        if not results:
+            log(f'{name}: no finished run in {out_dir}, no report')
+            continue
+        written.update(write_reports(name, results, out_dir, time.time() - t0,
+                                     missing))
     return written
 
 
 def write_reports(experiment: str, results: List[Dict], out_dir: str,
-                  wall: float) -> Dict[str, str]:
-    """``EXPERIMENT.md``, ``EXPERIMENT.json`` and the experiment's plots."""
+                  wall: float, missing: Sequence[str] = ()) -> Dict[str, str]:
+    """``EXPERIMENT.md``, ``EXPERIMENT.json`` and the experiment's plots.
+
+    ``missing`` names the experiment's runs without a result: the report says
+    so above the table, so a partial table is never read as complete.
+    """
     written = {'json': report.write_json(out_dir, experiment, results)}
     body = WRITERS[experiment](results, out_dir, written)
     total = sum(r['wall_s'] for r in results)
+    if missing:
+        body = (f'**Incomplete: {len(missing)} run(s) not finished** '
+                f'({", ".join(missing)}); the table holds the finished ones.'
+                f'\n\n{body}')
     text = (f'# {experiment}\n\n{body}\n\nRuns: {len(results)}; their wall time '
             f'{total:.0f} s (this call {wall:.0f} s). Test split unless marked '
             "val; cells are mean [min, max] over seeds.\n")
@@ -101,9 +119,9 @@ def _retrieval(results: List[Dict], out_dir: str, written: Dict) -> str:
     written['retrieval'] = osp.join(out_dir, 'retrieval.json')
     atomic_write(json.dumps(summary, indent=1), written['retrieval'])
     return ('Caption-to-clip retrieval on the held-out clips by the ICL '
-            'similarity; VTM accuracy on each caption\'s pair and two hard '
-            'negatives (the constant "not matched" scores the value in '
-            'brackets).\n\n' + report.retrieval_table(results))
+            'similarity; VTM accuracy on each caption\'s pair and two '
+            'negatives drawn as the VTM loss draws them in training (the '
+            'constant "not matched" scores the value in brackets).\n\n' + report.retrieval_table(results))
 
 
 def _gain(results: List[Dict], with_row: str, without_row: str) -> str:

@@ -73,7 +73,8 @@ def load_result(out_dir: str, name: str) -> Optional[Dict]:
         return json.load(f)
 
 
-def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict],
+def run_queue(runs: List[Run], out_dir: str,
+              execute: Optional[Callable[[Run, str], Dict]],
               log: Callable[[str], None] = print) -> List[Dict]:
     """Execute ``runs`` in order, skipping finished ones; one line per run.
 
@@ -81,7 +82,8 @@ def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict]
         runs: The runs (pre-training runs before the runs that start from
             them).
         out_dir: Output folder.
-        execute: ``execute(run, work_dir) -> metrics`` trains and evaluates.
+        execute: ``execute(run, work_dir) -> metrics`` trains and evaluates;
+            None only collects the finished runs (reports from what exists).
         log: Where progress lines go.
 
     Returns:
@@ -97,6 +99,9 @@ def run_queue(runs: List[Run], out_dir: str, execute: Callable[[Run, str], Dict]
             # This experiment's labels: a shared run is grouped its way.
             results.append({**done, 'labels': run.labels})
             log(f'[{i}/{len(runs)}] {run.name}: done earlier, skipped')
+            continue
+        if execute is None:
+            log(f'[{i}/{len(runs)}] {run.name}: not run')
             continue
         if run.init_from is not None and load_result(out_dir, run.init_from) is None:
             # Its pre-training is still running in another process.

@@ -115,3 +115,23 @@ def test_tiny_end_to_end_through_the_tool(tmp_path):
         assert {'val', 'test', 'train'} <= set(metrics)
         assert 0 <= metrics['test']['All'] <= 100 and metrics['val_curve']
     assert osp.getsize(osp.join(out, 'fig5.png')) > 1000
+
+
+def test_report_only_writes_partial_tables_marked_incomplete(tmp_path):
+    out = str(tmp_path / 'repro')
+    calls = []
+    with pytest.raises(Stop):
+        reproduce('table5', out, seeds=2, profile='tiny',
+                  execute=fake_execute(calls, stop_after=4), log=lambda _: None)
+    lines = []
+    written = reproduce('table5', out, seeds=2, profile='tiny',
+                        report_only=True, log=lines.append,
+                        execute=fake_execute(calls := []))
+    assert calls == []                                  # nothing trained
+    text = open(written['md']).read()
+    assert 'Incomplete: 7 run(s) not finished' in text
+    assert sum(line.endswith('not run') for line in lines) == 7
+    empty = str(tmp_path / 'empty')
+    assert reproduce('fig4', empty, seeds=1, profile='tiny',
+                     report_only=True, log=lines.append) == {}
+    assert not osp.exists(osp.join(empty, 'data'))      # no data prepared

@@ -50,22 +50,32 @@ def test_result_of_another_setting_is_refused(tmp_path):
                   str(tmp_path), execute_counting([]), log=lambda _: None)
 
 
-def test_run_claimed_by_a_live_process_is_left_to_it(tmp_path):
-    other = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
-    try:
-        work = osp.join(tmp_path, 'runs', 'busy')
-        os.makedirs(work)
-        with open(osp.join(work, CLAIM), 'w') as f:
-            f.write(str(other.pid))
-        calls, lines = [], []
-        results = run_queue([Run('busy', 'c.py', 'finetune'), Run('free', 'c.py', 'finetune')],
-                            str(tmp_path), execute_counting(calls), log=lines.append)
-        assert calls == ['free'] and [r['name'] for r in results] == ['free']
-        assert f'running in process {other.pid}' in lines[0]
-    finally:
-        other.kill()
-        other.wait()
+@pytest.fixture
+def other_process():
+    """A live process that is not this one (the owner of a claim)."""
+    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def claim_for(out_dir, name, pid):
+    work = osp.join(out_dir, 'runs', name)
+    os.makedirs(work)
+    with open(osp.join(work, CLAIM), 'w') as f:
+        f.write(str(pid))
+
+
+def test_run_claimed_by_a_live_process_is_left_to_it(tmp_path, other_process):
+    claim_for(tmp_path, 'busy', other_process.pid)
+    calls, lines = [], []
+    results = run_queue([Run('busy', 'c.py', 'finetune'), Run('free', 'c.py', 'finetune')],
+                        str(tmp_path), execute_counting(calls), log=lines.append)
+    assert calls == ['free'] and [r['name'] for r in results] == ['free']
+    assert f'running in process {other_process.pid}' in lines[0]
     # The owner is gone: its claim is taken over and the run executes.
+    other_process.kill()
+    other_process.wait()
     calls = []
     run_queue([Run('busy', 'c.py', 'finetune')], str(tmp_path),
               execute_counting(calls), log=lambda _: None)
@@ -74,19 +84,11 @@ def test_run_claimed_by_a_live_process_is_left_to_it(tmp_path):
         assert json.load(f)['metrics'] == {'seen': 'busy'}
 
 
-def test_run_waits_while_its_pretraining_runs_elsewhere(tmp_path):
-    other = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
-    try:
-        work = osp.join(tmp_path, 'runs', 'pre')
-        os.makedirs(work)
-        with open(osp.join(work, CLAIM), 'w') as f:
-            f.write(str(other.pid))
-        calls, lines = [], []
-        runs = [Run('pre', 'c.py', 'pretrain'), Run('ft', 'c.py', 'finetune', init_from='pre'),
-                Run('scratch', 'c.py', 'finetune')]
-        results = run_queue(runs, str(tmp_path), execute_counting(calls), log=lines.append)
-        assert calls == ['scratch'] and [r['name'] for r in results] == ['scratch']
-        assert 'ft: waits for pre' in lines[1]
-    finally:
-        other.kill()
-        other.wait()
+def test_run_waits_while_its_pretraining_runs_elsewhere(tmp_path, other_process):
+    claim_for(tmp_path, 'pre', other_process.pid)
+    calls, lines = [], []
+    runs = [Run('pre', 'c.py', 'pretrain'), Run('ft', 'c.py', 'finetune', init_from='pre'),
+            Run('scratch', 'c.py', 'finetune')]
+    results = run_queue(runs, str(tmp_path), execute_counting(calls), log=lines.append)
+    assert calls == ['scratch'] and [r['name'] for r in results] == ['scratch']
+    assert 'ft: waits for pre' in lines[1]

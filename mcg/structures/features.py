@@ -17,7 +17,9 @@ heads' choice scorers is typed:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple
+from types import MappingProxyType
+from typing import (Callable, Dict, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 from torch import Tensor
 
@@ -142,7 +144,8 @@ class LossOutput(NamedTuple):
     """
 
     loss: Tensor
-    diagnostics: Dict[str, Tensor] = {}
+    # Read-only: a NamedTuple default is one object shared by every call.
+    diagnostics: Mapping[str, Tensor] = MappingProxyType({})
 
 
 class ModelWidths(NamedTuple):

@@ -7,6 +7,7 @@ reference to the model or to each other.
 """
 import inspect
 
+import pytest
 import torch
 from torch import nn
 
@@ -126,3 +127,11 @@ def test_vtm_negatives_use_the_similarity_named_in_the_config(monkeypatch):
     with pytest.raises(TypeError, match="'tcl'"):
         MODELS.build(micro_pretrain_model_cfg(
             **{'model.losses.vtm.negatives_from': 'tcl'}))
+
+
+def test_loss_output_default_diagnostics_cannot_leak_between_calls():
+    from mcg.structures import LossOutput
+    out = LossOutput(torch.tensor(0.0))
+    with pytest.raises(TypeError):
+        out.diagnostics['acc_x'] = torch.tensor(1.0)
+    assert dict(LossOutput(torch.tensor(1.0)).diagnostics) == {}

@@ -98,8 +98,8 @@ def execute_run(run: Run, work_dir: str, data_root: str, out_dir: str) -> Dict:
 
 
 def _strip(metrics: Optional[Dict]) -> Dict:
-    """``anetqa/All`` -> ``All``."""
-    return {k.split('/')[-1]: float(v) for k, v in (metrics or {}).items()
+    """``anetqa/All`` -> ``All`` (only the metric's prefix: ``Yes/No`` stays)."""
+    return {k.split('/', 1)[-1]: float(v) for k, v in (metrics or {}).items()
             if isinstance(v, (int, float))}
 
 

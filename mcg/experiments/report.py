@@ -9,8 +9,12 @@ from typing import Dict, List, Sequence
 
 from mcg.engine.atomic_io import atomic_write
 
-TYPES = ('Motion', 'Spatial', 'Temporal', 'Yes/No', 'Color', 'Object',
-         'Location', 'Number', 'Other', 'Free', 'All')
+#: Column -> the metric's key (ActivityNetQAMetric's type names).
+TYPES = OrderedDict([
+    ('Motion', 'Motion'), ('Spatial', 'Spatial Rel.'),
+    ('Temporal', 'Temporal Rel.'), ('Yes/No', 'Yes/No'), ('Color', 'Color'),
+    ('Object', 'Object'), ('Location', 'Location'), ('Number', 'Number'),
+    ('Other', 'Other'), ('Free', 'Free'), ('All', 'All')])
 
 
 def spread(values: Sequence[float]) -> str:
@@ -38,7 +42,8 @@ def qa_table(groups: Dict[str, List[Dict]], title: str, split: str = 'test') -> 
     head = f'| {title} | seeds | ' + ' | '.join(TYPES) + ' | val All |'
     lines = [head, '|' + '---|' * (len(TYPES) + 3)]
     for name, runs in groups.items():
-        cells = [spread([r['metrics'][split].get(t) for r in runs]) for t in TYPES]
+        cells = [spread([r['metrics'][split].get(key) for r in runs])
+                 for key in TYPES.values()]
         val = spread([r['metrics']['val'].get('All') for r in runs])
         lines.append(f'| {name} | {len(runs)} | ' + ' | '.join(cells) + f' | {val} |')
     return '\n'.join(lines)

@@ -11,7 +11,8 @@ from mcg.experiments import experiment_runs, reproduce
 from mcg.experiments.catalog import EXPERIMENTS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TYPES = ('Motion', 'Spatial', 'Temporal', 'Yes/No', 'Color', 'Object',
+# The keys ActivityNetQAMetric reports (after the 'anetqa/' prefix).
+TYPES = ('Motion', 'Spatial Rel.', 'Temporal Rel.', 'Yes/No', 'Color', 'Object',
          'Location', 'Number', 'Other', 'Free', 'All')
 
 
@@ -83,6 +84,15 @@ def test_all_experiments_resume_after_a_stop(tmp_path):
     table5 = open(osp.join(out, 'table5.md')).read()
     # MCL 50-51 vs scratch 40-41 in the fake metrics.
     assert '+10.0 points' in table5 and 'do not overlap' in table5
+    # Every question type has a value in every row.
+    rows = [line for line in table5.splitlines() if line.startswith('| w/')]
+    assert rows and not any(' - ' in row for row in rows), rows
+
+
+def test_metric_prefix_is_stripped_not_the_type_name():
+    from mcg.experiments.execute import _strip
+    assert _strip({'anetqa/Yes/No': 75, 'anetqa/Spatial Rel.': 50.0, 'x': 'text'}) == \
+        {'Yes/No': 75.0, 'Spatial Rel.': 50.0}
 
 
 @pytest.mark.slow
@@ -114,6 +124,7 @@ def test_tiny_end_to_end_through_the_tool(tmp_path):
         metrics = run['metrics']
         assert {'val', 'test', 'train'} <= set(metrics)
         assert 0 <= metrics['test']['All'] <= 100 and metrics['val_curve']
+        assert 'Yes/No' in metrics['test'] and 'Spatial Rel.' in metrics['test']
     assert osp.getsize(osp.join(out, 'fig5.png')) > 1000
 
 

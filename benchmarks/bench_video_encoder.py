@@ -4,10 +4,14 @@ Both models carry the same weights (a random HF model converted with
 :func:`mcg.weights.video_encoder.hf_timesformer_to_mcg`) and see the same input;
 the script first checks that their outputs agree, then times training steps
 (forward, a scalar loss, backward) alternating the two models so that machine
-load affects both alike, in fp32 and under bf16 autocast. mcg runs with its
-default attention policy (``auto``, :func:`mcg.layers.attention.choose_impl`)
-and with each alternative implementation (``--impls``); the summary gives the
-HF/mcg speed ratio of each, per dtype, and the output difference to HF.
+load affects both alike, in fp32 and under bf16 autocast. mcg runs as
+:class:`mcg.models.MCGVideoQA` runs it: default attention policy (``auto``,
+:func:`mcg.layers.attention.choose_impl`) and linear layers routed through
+:func:`mcg.layers.linear.route_linears` (``auto``: oneDNN for fp32 on CPU);
+then with each alternative attention implementation (``--impls``) and with
+PyTorch's own linear dispatch (``linear:aten``, the backend HF uses). The
+summary gives the HF/mcg speed ratio of each, per dtype, and the output
+difference to HF.
 
 Memory: on CUDA the peak allocated memory of a step; on any device the bytes
 that autograd saves for backward (activations), counted through saved-tensor
@@ -33,6 +37,7 @@ import torch
 from mcg.encoders import TimeSformerEncoder
 from mcg.weights.video_encoder import hf_timesformer_to_mcg, hf_to_mcg_tokens
 from mcg.layers.attention import IMPLS, choose_impl
+from mcg.layers.linear import choose_linear_impl, route_linears
 from mcg.utils.benchmarking import cpu_name, saved_bytes
 
 
@@ -49,7 +54,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--dtypes', default='fp32,bf16')
     p.add_argument('--impls', default=None,
                    help="mcg attention implementations to time besides "
-                   "'auto' (default: all that run on the device)")
+                   "'auto', and 'linear:aten' for PyTorch's own linear "
+                   "dispatch (default: all that run on the device, and "
+                   "'linear:aten' where auto routes linears elsewhere)")
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
     p.add_argument('--profile', action='store_true',
@@ -86,6 +93,7 @@ def build(args) -> tuple:
                              num_heads=args.heads, drop_path_rate=0.0)
     mcg.load_state_dict(hf_timesformer_to_mcg(hf.state_dict()).state_dict,
                         strict=True)
+    route_linears(mcg, 'auto')          # as MCGVideoQA does
     return hf.to(args.device).train(), mcg.to(args.device).train()
 
 
@@ -131,7 +139,8 @@ def check_outputs(hf, mcg, video, frames: int, dtype: str, device: str
 
 #: Op-name fragments -> category, first match wins.
 CATEGORIES = (
-    ('matmul (linear layers)', ('aten::mm', 'aten::addmm')),
+    ('matmul (linear layers)', ('aten::mm', 'aten::addmm',
+                                '_linear_pointwise')),
     ('attention (bmm, softmax, SDPA)', ('aten::bmm', 'softmax',
                                         'scaled_dot_product')),
     ('copies (copy_, cat, fill_, gradient add_)', ('aten::copy_',
@@ -142,10 +151,17 @@ CATEGORIES = (
 )
 
 
+#: The alternative that keeps mcg's attention policy but gives the linear
+#: layers PyTorch's own dispatch (MKL for fp32 on CPU, as in HF).
+LINEAR_ATEN = 'linear:aten'
+
+
 def set_impl(mcg, impl: str) -> None:
-    """Switch every attention of the mcg encoder to ``impl``."""
+    """Switch every attention of the mcg encoder to ``impl`` (linear layers
+    to the ``auto`` policy), or to ``LINEAR_ATEN``."""
     for block in mcg.blocks:
-        block.attn_impl = impl
+        block.attn_impl = 'auto' if impl == LINEAR_ATEN else impl
+    route_linears(mcg, 'aten' if impl == LINEAR_ATEN else 'auto')
 
 
 def profile(hf, mcg, video, dtype: str) -> None:
@@ -184,7 +200,10 @@ def alternatives(args, dtype: str) -> List[str]:
              for n in (args.frames, (args.img // 16) ** 2 + 1)}
     impls = (args.impls.split(',') if args.impls else
              [i for i in IMPLS if dev == 'cuda' or i != 'efficient'])
-    return ['auto'] + [i for i in impls if {i} != picks]
+    alts = ['auto'] + [i for i in impls if {i} != picks]
+    if choose_linear_impl(dev, amp_dtype) != 'aten' and not args.impls:
+        alts.append(LINEAR_ATEN)
+    return alts
 
 
 def main() -> None:

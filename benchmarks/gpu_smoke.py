@@ -96,8 +96,11 @@ def step(model, wrapper, batch: Dict, device: str) -> float:
 def step_flops(model, wrapper, batch: Dict) -> int:
     """Model FLOPs of one training step (forward + backward)."""
     from torch.utils.flop_counter import FlopCounterMode
+
+    from mcg.layers.linear import pytorch_linears
     counter = FlopCounterMode(display=False)
-    with counter:
+    # FlopCounterMode knows aten's matmuls, not oneDNN's (CPU fp32) kernel.
+    with counter, pytorch_linears(model):
         model.train_step(dict(batch), wrapper)
     return counter.get_total_flops()
 

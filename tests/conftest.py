@@ -49,6 +49,9 @@ def micro_model_options(data_root: str) -> dict:
         'train_cfg.val_interval': 1,
         'default_hooks.checkpoint.interval': 1,
         'default_hooks.logger.interval': 1,
+        # fp32 on every CPU, whatever its bf16 support (the demo's 'auto'
+        # would train these tests in bf16 on some machines only).
+        'cpu_precision': 'fp32',
     }
 
 

@@ -43,6 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from mcg.apis.offline_model import build_offline_model
+from mcg.layers.linear import pytorch_linears
 
 DEFAULT_CONFIG = 'configs/mcg/mcg_anetqa_8f.py'
 SWEEP = (2, 4, 8, 12, 16)
@@ -65,7 +66,8 @@ def count_macs(module: nn.Module, inputs: tuple) -> int:
     """Multiply-adds of ``module(*inputs)`` by fvcore, SDPA included."""
     from fvcore.nn import FlopCountAnalysis
     module.eval()
-    with torch.no_grad():
+    # pytorch_linears: fvcore counts aten::linear, not oneDNN's kernel.
+    with torch.no_grad(), pytorch_linears(module):
         analysis = FlopCountAnalysis(module, inputs)
         analysis.set_op_handle('aten::scaled_dot_product_attention',
                                sdpa_flop_jit)

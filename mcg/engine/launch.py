@@ -12,7 +12,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .bad_data_hook import tolerate_unreadable_videos
-from .precision import apply_gpu_precision
+from .precision import apply_cpu_precision, apply_gpu_precision
 
 #: Default hooks MMEngine itself knows; only these may be set to None there.
 _MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
@@ -158,8 +158,17 @@ def drop_disabled_hooks(cfg: Config) -> None:
         hooks.pop(name)
 
 
-def build_runner(cfg: Config):
-    """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner)."""
+def build_runner(cfg: Config, training: bool = True):
+    """Build a ``Runner`` (or ``cfg.runner_type``, e.g. FlexibleRunner).
+
+    Args:
+        cfg: The run's config (modified: precision, hooks, loops).
+        training: False for a runner that only evaluates; its CPU
+            precision then stays fp32 (``cpu_precision`` is for training).
+
+    Returns:
+        The runner.
+    """
     check_strategy_package(cfg)
     find_unused_parameters_for_losses_off(cfg)
     init_cpu_distributed(cfg)
@@ -167,6 +176,8 @@ def build_runner(cfg: Config):
     cfg = tolerate_unreadable_videos(cfg)
     use_resumable_loop(cfg)
     apply_gpu_precision(cfg)
+    if training:
+        apply_cpu_precision(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

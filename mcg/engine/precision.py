@@ -1,8 +1,8 @@
-"""Numeric precision by device: bf16 autocast and TF32 on GPU, fp32 on CPU.
+"""Numeric precision by device: bf16 autocast where it is the fast path.
 
-A config asks for mixed precision on GPUs with ``gpu_precision = 'bf16'``
-(the paper configs, through ``configs/_base_/models/mcg_base.py``). When the
-run has CUDA, :func:`apply_gpu_precision` then
+GPU: a config asks for mixed precision with ``gpu_precision = 'bf16'`` (the
+paper configs, through ``configs/_base_/models/mcg_base.py``). When the run
+has CUDA, :func:`apply_gpu_precision` then
 
 * trains under bf16 autocast (``AutocastOptimWrapper``; bf16 needs no loss
   scaler),
@@ -10,9 +10,16 @@ run has CUDA, :func:`apply_gpu_precision` then
   :class:`AutocastTestLoop`; MMEngine's ``fp16`` loops would pick fp16),
 * lets the matmuls that stay fp32 (losses, norms' neighbours) use TF32.
 
-Runs without CUDA, configs without the key (the ShapesQA demo) and
-``tools/train.py --fp32`` (or ``--cfg-options gpu_precision=fp32``) stay in
-fp32.
+CPU: ``cpu_precision`` (``'fp32'`` if absent, ``'bf16'``, or ``'auto'``:
+bf16 when the CPU multiplies bf16 natively, AMX or AVX512_BF16, see
+:func:`cpu_native_bf16`) applies to runs without CUDA, and only to training:
+validation and test stay fp32 there, so a checkpoint gives the same table on
+any CPU and evaluation, a small share of a CPU run, loses nothing to
+rounding. The ShapesQA demo sets ``'auto'`` (measured in docs/demo.md).
+
+``tools/train.py --fp32`` (or ``--cfg-options gpu_precision=fp32
+cpu_precision=fp32``) keeps fp32 everywhere; ``--amp`` asks for bf16
+autocast in training on any device.
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from mmengine.runner.loops import _update_losses
 from mcg.registry import LOOPS
 
 PRECISIONS = ('fp32', 'bf16')
+CPU_PRECISIONS = ('fp32', 'bf16', 'auto')
 _PLAIN_OPTIM_WRAPPERS = ('OptimWrapper', 'mmengine.OptimWrapper')
 _LOOPS = {'ValLoop': 'mcg.AutocastValLoop', 'TestLoop': 'mcg.AutocastTestLoop'}
 
@@ -62,6 +70,22 @@ def enable_tf32() -> None:
     torch.backends.cudnn.allow_tf32 = True
 
 
+def _autocast_training(cfg: Config) -> bool:
+    """Switch a plain optimizer wrapper to bf16 autocast.
+
+    Returns:
+        False when the config chose its own wrapper (``AmpOptimWrapper``,
+        DeepSpeed's, ...), which is kept.
+    """
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is None or wrapper.get(
+            'type', 'OptimWrapper') not in _PLAIN_OPTIM_WRAPPERS:
+        return False
+    wrapper['type'] = 'AutocastOptimWrapper'
+    wrapper['dtype'] = 'bfloat16'
+    return True
+
+
 def apply_gpu_precision(cfg: Config, cuda_available: Optional[bool] = None
                         ) -> Optional[str]:
     """Switch a config to its GPU precision when the run has CUDA.
@@ -84,12 +108,7 @@ def apply_gpu_precision(cfg: Config, cuda_available: Optional[bool] = None
         cuda_available = torch.cuda.is_available()
     if precision == 'fp32' or not cuda_available:
         return None
-    wrapper = cfg.get('optim_wrapper')
-    if wrapper is not None and wrapper.get(
-            'type', 'OptimWrapper') in _PLAIN_OPTIM_WRAPPERS:
-        # AmpOptimWrapper, DeepSpeed's, ... are the config's own choice.
-        wrapper['type'] = 'AutocastOptimWrapper'
-        wrapper['dtype'] = 'bfloat16'
+    _autocast_training(cfg)
     for key in ('val_cfg', 'test_cfg'):
         loop = cfg.get(key)
         if loop and loop.get('type') in _LOOPS and not loop.get('fp16'):
@@ -100,6 +119,59 @@ def apply_gpu_precision(cfg: Config, cuda_available: Optional[bool] = None
               'TF32 for fp32 matmuls; --fp32 switches it off',
               logger='current')
     return precision
+
+
+def cpu_native_bf16() -> Optional[str]:
+    """The instruction set with which this CPU multiplies bf16, if any.
+
+    Returns:
+        ``'AMX'``, ``'AVX512_BF16'``, or None (bf16 matmuls are emulated and
+        slower than fp32 there).
+    """
+    if torch.cpu._is_amx_tile_supported():
+        return 'AMX'
+    if torch.cpu._is_avx512_bf16_supported():
+        return 'AVX512_BF16'
+    return None
+
+
+def apply_cpu_precision(cfg: Config, cuda_available: Optional[bool] = None,
+                        native: Optional[str] = 'detect') -> Optional[str]:
+    """Switch training to bf16 autocast on CPU when the config asks for it.
+
+    Args:
+        cfg: The config; reads ``cpu_precision`` (``'fp32'`` if absent).
+        cuda_available: Override of ``torch.cuda.is_available()`` (tests).
+        native: Override of :func:`cpu_native_bf16` (tests).
+
+    Returns:
+        ``'bf16'`` when training was switched, else None.
+
+    Raises:
+        ValueError: An unknown ``cpu_precision``.
+    """
+    precision = cfg.get('cpu_precision', 'fp32')
+    if precision not in CPU_PRECISIONS:
+        raise ValueError(f'cpu_precision must be one of {CPU_PRECISIONS}, '
+                         f'got {precision!r}')
+    if cuda_available is None:
+        cuda_available = torch.cuda.is_available()
+    if precision == 'fp32' or cuda_available:
+        return None
+    if native == 'detect':
+        native = cpu_native_bf16()
+    if precision == 'auto' and native is None:
+        print_log("CPU precision: fp32 (cpu_precision='auto' and this CPU "
+                  'has neither AMX nor AVX512_BF16, where bf16 is slower)',
+                  logger='current')
+        return None
+    if not _autocast_training(cfg):
+        return None
+    why = f'this CPU has {native}' if native else 'asked for'
+    print_log(f'CPU precision: bf16 autocast for training ({why}; '
+              f'cpu_precision={precision!r}), validation and test in fp32; '
+              '--fp32 switches it off', logger='current')
+    return 'bf16'
 
 
 @LOOPS.register_module()

@@ -36,6 +36,9 @@ def build_config(run: Run, work_dir: str, data_root: str, out_dir: str) -> Confi
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
     cfg.randomness = dict(seed=run.seed, deterministic=False)
+    # docs/reproduction.md was measured in fp32; stored runs are shared
+    # between experiments, so one precision for all of them.
+    cfg.cpu_precision = 'fp32'
     if run.init_from is not None:
         cfg.load_from = last_checkpoint(run_dir(out_dir, run.init_from))
         cfg.resume = False
@@ -93,7 +96,7 @@ def execute_run(run: Run, work_dir: str, data_root: str, out_dir: str) -> Dict:
                              if h.get('type') != 'PretrainedLoadReportHook']
         tcfg.load_from, tcfg.resume = last_checkpoint(work_dir), False
         tcfg.work_dir = osp.join(work_dir, 'eval_train')
-        metrics['train'] = _strip(build_runner(tcfg).test())
+        metrics['train'] = _strip(build_runner(tcfg, training=False).test())
     return metrics
 
 

@@ -44,7 +44,7 @@ _PREDEFINED = ('fileDirname', 'fileBasename', 'fileBasenameNoExtension',
 _RUNNER_KEYS = ('model_wrapper_cfg', 'runner_type', 'custom_imports',
                 'strategy', 'compile', 'launcher', 'work_dir', 'resume',
                 'load_from', 'experiment_name', 'auto_scale_lr',
-                'gpu_precision')
+                'gpu_precision', 'cpu_precision')
 
 
 class ConfigOverrideError(ValueError):

@@ -41,6 +41,11 @@ def test_bench_video_encoder_reports_each_policy_in_fp32_and_bf16(tmp_path):
         assert {(dtype, 'sdpa'), (dtype, 'math')} <= set(rows)
         diff = float(rows[(dtype, 'auto')].split('|')[6])
         assert diff < (1e-4 if dtype == 'fp32' else 5e-2)
+    # PyTorch's own linear dispatch as an alternative where auto routes
+    # fp32 linears to oneDNN (not under bf16, where both are oneDNN).
+    from mcg.layers.linear import onednn_available
+    assert (('fp32', 'linear:aten') in rows) is onednn_available()
+    assert ('bf16', 'linear:aten') not in rows
     prof = run_script([osp.join(REPO, 'benchmarks/bench_video_encoder.py'),
                        '--profile'] + tiny, cwd=tmp_path)
     assert '[profile, fp32, one step]' in prof

@@ -40,7 +40,8 @@ CASES = {
 }
 
 
-def _config(config: str, extra: Dict, data_root: str) -> Config:
+def _config(config: str, extra: Dict, data_root: str,
+            linear_impl: str) -> Config:
     cfg = Config.fromfile(osp.join(REPO, config))
     classifier = cfg.model.head.type == 'AnswerClassifierHead'
     opts = {k: v for k, v in micro_model_options(data_root).items()
@@ -51,6 +52,7 @@ def _config(config: str, extra: Dict, data_root: str) -> Config:
     elif cfg.model.head.get('output_vocab') is None:
         opts['model.head.output_vocab'] = None
     opts.update(extra)
+    opts['model.linear_impl'] = linear_impl
     cfg.merge_from_dict(opts)
     return cfg
 
@@ -76,10 +78,11 @@ def _round(x: float) -> float:
     return float(f'{float(x):.7g}')
 
 
-def run_case(config: str, extra: Dict, data_root: str) -> Dict:
+def run_case(config: str, extra: Dict, data_root: str,
+             linear_impl: str = 'aten') -> Dict:
     """Losses of ``STEPS`` AdamW steps, then predictions on the val split."""
     from mcg.registry import MODELS
-    cfg = _config(config, extra, data_root)
+    cfg = _config(config, extra, data_root, linear_impl)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -113,12 +116,18 @@ def run_case(config: str, extra: Dict, data_root: str) -> Dict:
     return {'steps': steps, 'predictions': preds}
 
 
-def compute_pin(data_root: str) -> Dict:
-    """Every case of :data:`CASES` on the ShapesQA ``tiny`` preset."""
+def compute_pin(data_root: str, linear_impl: str = 'aten') -> Dict:
+    """Every case of :data:`CASES` on the ShapesQA ``tiny`` preset.
+
+    ``linear_impl='aten'`` is the linear backend the pin was written with
+    (before :mod:`mcg.layers.linear` existed); other backends round
+    differently.
+    """
     from mcg import register_all_modules
     register_all_modules(init_default_scope=False)
     torch.set_num_threads(1)
-    return {name: run_case(config, extra, osp.join(data_root, sub))
+    return {name: run_case(config, extra, osp.join(data_root, sub),
+                           linear_impl)
             for name, (config, extra, sub) in CASES.items()}
 
 

@@ -33,6 +33,22 @@ def test_vit_b16_at_224_is_17_58_gmacs():
     assert macs / 1e9 == pytest.approx(17.58, rel=0.01)
 
 
+def test_linears_routed_to_onednn_are_counted():
+    from fvcore.nn import FlopCountAnalysis
+
+    from mcg.layers.linear import onednn_available, route_linears
+    model = nn.Sequential(nn.Linear(8, 4))
+    route_linears(model, 'onednn')
+    x = torch.zeros(3, 8)
+    assert analyze_flops.count_macs(model, (x, )) == 3 * 8 * 4
+    assert model[0].impl == 'onednn'                # restored
+    if onednn_available():
+        # What count_macs guards against: the tracer cannot take the
+        # kernel's arguments.
+        with pytest.raises(RuntimeError, match='unsupported input'):
+            FlopCountAnalysis(model, (x, )).total()
+
+
 @pytest.mark.slow
 def test_timesformer_b_divided_8x224_from_the_paper_config_is_196_gmacs():
     from mmengine.config import Config

@@ -80,6 +80,13 @@ def reproduce(experiment: str, out_dir: str, seeds: int = 3,
         if not results:
             log(f'{name}: no finished run in {out_dir}, no report')
             continue
+        if name != 'retrieval' and not any(r['kind'] == 'finetune'
+                                           for r in results):
+            # Only the shared pre-training is done: a QA table or plot
+            # would be empty.
+            log(f'{name}: no finished fine-tuning run in {out_dir}, '
+                'no report')
+            continue
         written.update(write_reports(name, results, out_dir, time.time() - t0,
                                      missing))
     return written

@@ -146,3 +146,16 @@ def test_report_only_writes_partial_tables_marked_incomplete(tmp_path):
     assert reproduce('fig4', empty, seeds=1, profile='tiny',
                      report_only=True, log=lines.append) == {}
     assert not osp.exists(osp.join(empty, 'data'))      # no data prepared
+
+
+def test_no_report_when_only_the_pretraining_finished(tmp_path):
+    out = str(tmp_path / 'repro')
+    with pytest.raises(Stop):
+        reproduce('fig5', out, seeds=1, profile='tiny',
+                  execute=fake_execute([], stop_after=1), log=lambda _: None)
+    lines = []
+    assert reproduce('fig5', out, seeds=1, profile='tiny', report_only=True,
+                     log=lines.append) == {}
+    assert any('no finished fine-tuning run' in line for line in lines)
+    assert not osp.exists(osp.join(out, 'fig5.md'))
+    assert not osp.exists(osp.join(out, 'fig5.png'))

@@ -63,11 +63,13 @@ def build(cfg, mode: str, work_dir: str):
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict]:
     args = parse_args(argv)
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, args.config)
-                          if not osp.isabs(args.config) else args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    from mcg.apis.configs import load_run_config
+
+    # load_run_config: an override of a config variable (data_root, ...)
+    # re-evaluates the file, as in tools/train.py.
+    cfg = load_run_config(osp.join(REPO, args.config)
+                          if not osp.isabs(args.config) else args.config,
+                          args.cfg_options)
     if args.threads:
         torch.set_num_threads(args.threads)
     modes = args.modes.split(',')

@@ -2,10 +2,11 @@
 
 PyTorch runs an fp32 ``nn.Linear`` on CPU through its BLAS (MKL in the
 official wheels), and a bf16 one through oneDNN. On the AMD EPYC (Zen 5) this
-project measured on, MKL's fp32 GEMM ran at 75-93 GFLOP/s per core and
-oneDNN's at 189-209 GFLOP/s for the same shapes (``benchmarks/bench_linear.py``,
-docs/benchmarks.md): the linear layers are ~90 % of an fp32 training step of
-the video encoder, so the backend decides its speed. :func:`linear` runs one
+project measured on, a linear layer's forward plus backward ran at 80-90
+GFLOP/s per core through MKL and at 131-176 GFLOP/s through oneDNN, 1.6-2.0x
+faster, at mcg's shapes (``benchmarks/bench_linear.py``, docs/benchmarks.md):
+the linear layers are ~90 % of an fp32 training step of the video encoder,
+so the backend decides its speed. :func:`linear` runs one
 of :data:`LINEAR_IMPLS`:
 
 * ``'aten'``: ``F.linear``, PyTorch's own dispatch;
@@ -63,8 +64,9 @@ def onednn_available() -> bool:
 def choose_linear_impl(device_type: str, dtype: torch.dtype) -> str:
     """The default backend for a device and a compute dtype.
 
-    CPU fp32: oneDNN, 2.2-2.8x faster than MKL forward plus backward at the
-    shapes of mcg's encoders on the AMD CPU measured (docs/benchmarks.md).
+    CPU fp32: oneDNN, 1.6-2.0x faster than MKL forward plus backward at the
+    shapes of mcg's encoders and of the demo model on the AMD CPU measured
+    (docs/benchmarks.md).
     On Intel CPUs, where MKL's GEMM is tuned, the two are expected to be
     close; that was not measured (no such machine for this change), and
     ``linear_impl='aten'`` restores PyTorch's choice. bf16 / fp16 on CPU

@@ -67,7 +67,7 @@ class MCGVideoQA(BaseModel):
             output layer) is frozen everywhere.
         linear_impl: Matmul backend of every ``nn.Linear`` in the model
             (encoders, fusor, head, losses; :mod:`mcg.layers.linear`):
-            ``'auto'`` takes oneDNN for fp32 on CPU (2.2-2.8x faster than
+            ``'auto'`` takes oneDNN for fp32 on CPU (1.6-2.0x faster than
             MKL there on the AMD CPU measured) and PyTorch's own elsewhere;
             ``'aten'`` always PyTorch's own.
         init_cfg: MMEngine init config.

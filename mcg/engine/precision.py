@@ -24,7 +24,7 @@ autocast in training on any device.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -70,6 +70,19 @@ def enable_tf32() -> None:
     torch.backends.cudnn.allow_tf32 = True
 
 
+def _setting(cfg: Config, key: str, allowed: Sequence[str],
+             cuda_available: Optional[bool]) -> Tuple[str, bool]:
+    """The config's ``key`` (``'fp32'`` if absent), checked, and whether the
+    run has CUDA (``cuda_available`` unless None)."""
+    precision = cfg.get(key, 'fp32')
+    if precision not in allowed:
+        raise ValueError(f'{key} must be one of {tuple(allowed)}, got '
+                         f'{precision!r}')
+    if cuda_available is None:
+        cuda_available = torch.cuda.is_available()
+    return precision, cuda_available
+
+
 def _autocast_training(cfg: Config) -> bool:
     """Switch a plain optimizer wrapper to bf16 autocast.
 
@@ -100,12 +113,8 @@ def apply_gpu_precision(cfg: Config, cuda_available: Optional[bool] = None
     Raises:
         ValueError: An unknown ``gpu_precision``.
     """
-    precision = cfg.get('gpu_precision', 'fp32')
-    if precision not in PRECISIONS:
-        raise ValueError(f'gpu_precision must be one of {PRECISIONS}, got '
-                         f'{precision!r}')
-    if cuda_available is None:
-        cuda_available = torch.cuda.is_available()
+    precision, cuda_available = _setting(cfg, 'gpu_precision', PRECISIONS,
+                                         cuda_available)
     if precision == 'fp32' or not cuda_available:
         return None
     _autocast_training(cfg)
@@ -150,12 +159,8 @@ def apply_cpu_precision(cfg: Config, cuda_available: Optional[bool] = None,
     Raises:
         ValueError: An unknown ``cpu_precision``.
     """
-    precision = cfg.get('cpu_precision', 'fp32')
-    if precision not in CPU_PRECISIONS:
-        raise ValueError(f'cpu_precision must be one of {CPU_PRECISIONS}, '
-                         f'got {precision!r}')
-    if cuda_available is None:
-        cuda_available = torch.cuda.is_available()
+    precision, cuda_available = _setting(cfg, 'cpu_precision',
+                                         CPU_PRECISIONS, cuda_available)
     if precision == 'fp32' or cuda_available:
         return None
     if native == 'detect':

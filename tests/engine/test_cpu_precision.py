@@ -1,21 +1,15 @@
 """cpu_precision: bf16 autocast for CPU training where the CPU has native bf16."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 from mmengine.config import Config
 
 from mcg.engine import launch
 from mcg.engine.precision import apply_cpu_precision
-from tests.conftest import DEMO_CONFIG, REPO
+from tests.conftest import DEMO_CONFIG
 
 
 def _train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mcg_tools_train', osp.join(REPO, 'tools/train.py'))
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    from tools import train
     return train
 
 

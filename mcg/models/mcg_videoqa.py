@@ -65,11 +65,15 @@ class MCGVideoQA(BaseModel):
             match at least one parameter. A parameter shared by several
             modules (the word embeddings, which the generator ties to its
             output layer) is frozen everywhere.
-        linear_impl: Matmul backend of every ``nn.Linear`` in the model
-            (encoders, fusor, head, losses; :mod:`mcg.layers.linear`):
-            ``'auto'`` takes oneDNN for fp32 on CPU (1.6-2.0x faster than
-            MKL there on the AMD CPU measured) and PyTorch's own elsewhere;
-            ``'aten'`` always PyTorch's own.
+        linear_impl: Matmul backend of the video encoder's ``nn.Linear``
+            layers (:mod:`mcg.layers.linear`): ``'auto'`` takes oneDNN for
+            fp32 on CPU (1.6-2.0x faster than MKL there on the AMD CPU
+            measured) and PyTorch's own elsewhere; ``'aten'`` always
+            PyTorch's own. Only the video encoder: its row counts are fixed
+            by the clip shape, while the text side's change with every
+            batch's question lengths, and oneDNN builds a kernel for each
+            new shape (~25 ms, against ~1 ms for the product itself at the
+            demo's width).
         init_cfg: MMEngine init config.
     """
 
@@ -140,7 +144,7 @@ class MCGVideoQA(BaseModel):
                 f'({self.fusor.embed_dims}) to equal the video width '
                 f'({self.video_encoder.embed_dims}); use \'fusor\' instead.')
         self.freeze(frozen_parameters)
-        route_linears(self, linear_impl)
+        route_linears(self.video_encoder, linear_impl)
 
     def _check_similarity_sources(self) -> None:
         """Losses named by another's ``similarity_from`` must provide one."""

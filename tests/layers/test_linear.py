@@ -134,13 +134,20 @@ def test_tied_weights_stay_tied():
     assert model['out'].weight is model['emb'].weight
 
 
-def test_model_routes_every_linear(micro_cfg):
+def test_model_routes_the_video_encoder_linears(micro_cfg):
     from mcg.registry import MODELS
     init_default_scope('mcg')
     model = MODELS.build(micro_cfg.model)
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    assert linears and all(type(m) is PolicyLinear for m in linears)
-    assert {m.impl for m in linears} == {'auto'}
+    routed = [m for m in model.video_encoder.modules()
+              if isinstance(m, nn.Linear)]
+    assert routed and all(type(m) is PolicyLinear for m in routed)
+    assert {m.impl for m in routed} == {'auto'}
+    # The text side's row counts change per batch (a new oneDNN kernel per
+    # shape): PyTorch's own linears there.
+    others = [m for name, m in model.named_modules()
+              if isinstance(m, nn.Linear)
+              and not name.startswith('video_encoder.')]
+    assert others and all(type(m) is nn.Linear for m in others)
     micro_cfg.model.linear_impl = 'aten'
     model = MODELS.build(micro_cfg.model)
     assert {m.impl for m in model.modules()
@@ -148,23 +155,3 @@ def test_model_routes_every_linear(micro_cfg):
     micro_cfg.model.linear_impl = 'blas'
     with pytest.raises(ValueError, match='linear_impl'):
         MODELS.build(micro_cfg.model)
-
-
-@needs_onednn
-def test_output_can_be_modified_in_place():
-    x, w, b = tensors((2, 3, 8), 4)
-    out = linear(x, w, b, impl='onednn')
-    out += 1                      # HF's residual additions do this
-    out.relu_()
-    out.sum().backward()
-    assert x.grad is not None and w.grad is not None
-
-
-@needs_onednn
-def test_expanded_upstream_gradient():
-    """``out.sum()`` hands backward a stride-0 gradient."""
-    x, w, b = tensors((5, 7), 3)
-    linear(x, w, b, impl='onednn').sum().backward()
-    ones = torch.ones(5, 3)
-    torch.testing.assert_close(x.grad, ones @ w.detach())
-    torch.testing.assert_close(w.grad, ones.t() @ x.detach())

@@ -19,7 +19,7 @@ e.g. ``model=dict(video_encoder=dict(attn_impl='flash'))``.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -30,11 +30,13 @@ IMPLS = ('sdpa', 'flash', 'efficient', 'math', 'matmul')
 AUTO = 'auto'
 
 
-def check_impl(impl: str) -> str:
-    """Validate an ``attn_impl`` value (``'auto'`` or one of :data:`IMPLS`).
+def check_auto_or(impl: str, choices: Sequence[str], key: str) -> str:
+    """Validate a policy setting: ``'auto'`` or one of ``choices``.
 
     Args:
         impl: The configured value.
+        choices: The implementations.
+        key: The setting's name, for the error (``'attn_impl'``, ...).
 
     Returns:
         ``impl`` unchanged.
@@ -42,10 +44,15 @@ def check_impl(impl: str) -> str:
     Raises:
         ValueError: An unknown name.
     """
-    if impl != AUTO and impl not in IMPLS:
-        raise ValueError(f"attn_impl must be 'auto' or one of {IMPLS}, got "
-                         f'{impl!r}')
+    if impl != AUTO and impl not in choices:
+        raise ValueError(f"{key} must be 'auto' or one of {tuple(choices)}, "
+                         f'got {impl!r}')
     return impl
+
+
+def check_impl(impl: str) -> str:
+    """Validate an ``attn_impl`` value (``'auto'`` or one of :data:`IMPLS`)."""
+    return check_auto_or(impl, IMPLS, 'attn_impl')
 
 
 def choose_impl(device_type: str, dtype: torch.dtype, kv_len: int) -> str:

@@ -33,28 +33,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .attention import AUTO, compute_dtype
+from .attention import AUTO, check_auto_or, compute_dtype
 
 LINEAR_IMPLS = ('aten', 'onednn')
 
 
 def check_linear_impl(impl: str) -> str:
     """Validate a ``linear_impl`` value (``'auto'`` or one of
-    :data:`LINEAR_IMPLS`).
-
-    Args:
-        impl: The configured value.
-
-    Returns:
-        ``impl`` unchanged.
-
-    Raises:
-        ValueError: An unknown name.
-    """
-    if impl != AUTO and impl not in LINEAR_IMPLS:
-        raise ValueError(f"linear_impl must be 'auto' or one of "
-                         f'{LINEAR_IMPLS}, got {impl!r}')
-    return impl
+    :data:`LINEAR_IMPLS`)."""
+    return check_auto_or(impl, LINEAR_IMPLS, 'linear_impl')
 
 
 @functools.lru_cache(maxsize=None)
